@@ -1,0 +1,37 @@
+//! Facts about this Preflight instance, for the System status page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    pub version: String,
+    /// "SQLite" or "PostgreSQL".
+    pub database: String,
+    pub database_reachable: bool,
+    pub schema_version: Option<i64>,
+    pub migrations_applied: usize,
+    /// When the newest migration was applied, milliseconds since the epoch.
+    pub last_migrated_at_ms: Option<i64>,
+    pub uptime_seconds: u64,
+}
+
+#[server(endpoint = "system/status")]
+pub async fn fetch_instance_status() -> Result<InstanceStatus, AppError> {
+    use crate::backend::{app_state, migrations};
+
+    let state = app_state()?;
+    let database_reachable = state.db.ping().await.is_ok();
+    let history = if database_reachable { migrations::history(&state.db).await? } else { Vec::new() };
+    Ok(InstanceStatus {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        database: state.db.backend().name().to_string(),
+        database_reachable,
+        schema_version: history.last().map(|m| m.version),
+        migrations_applied: history.len(),
+        last_migrated_at_ms: history.last().map(|m| m.applied_at_ms),
+        uptime_seconds: state.started_at.elapsed().as_secs(),
+    })
+}

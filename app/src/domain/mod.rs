@@ -1,0 +1,4 @@
+//! Plain types and rules shared by server and browser. Nothing in here does
+//! I/O, so both sides compute the same answer and tests are cheap.
+
+pub mod theme;

@@ -1,0 +1,82 @@
+//! Preflight's user interface and everything it shares with the server.
+//!
+//! * [`shell`] renders the HTML document around [`App`] on the server.
+//! * `domain/` holds pure rules (no I/O) that browser and server both use.
+//! * `pages/` has one module per route, `components/` the reusable pieces.
+//! * `api/` holds the `#[server]` functions, `backend/` (server only) the
+//!   database, state and other I/O behind them.
+#![forbid(unsafe_code)]
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::Layout;
+use crate::components::theme_toggle::current_theme;
+use crate::pages::{home::HomePage, not_found::NotFound, status::StatusPage};
+
+/// The HTML document. Rendered on the server for every page request; the
+/// browser then hydrates [`App`] inside `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = current_theme();
+    #[cfg(feature = "ssr")]
+    backend::security::set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme.attr()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes inside the common layout.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/preflight.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Preflight".to_string() } else { format!("{page} · Preflight") }
+        }/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("status") view=StatusPage/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Browser entry point, called by the hydration script cargo-leptos emits.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

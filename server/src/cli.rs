@@ -1,0 +1,36 @@
+//! Command-line interface of the `preflight` binary.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about = "Self-hosted production-readiness dashboard")]
+pub struct Cli {
+    /// TOML settings file (also PREFLIGHT_CONFIG). Environment variables win over it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Write a consistent copy of the database to FILE while Preflight runs.
+    Backup {
+        /// Where to write the backup; must not exist yet.
+        file: PathBuf,
+    },
+    /// Replace the database with the backup in FILE. Stop Preflight first.
+    Restore {
+        file: PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+}

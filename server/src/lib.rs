@@ -1,0 +1,14 @@
+//! The `preflight` server: settings, HTTP wiring, operations.
+//! `main.rs` only parses the command line and reports errors.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod headers;
+pub mod health;
+pub mod logging;
+pub mod metrics;
+pub mod observe;
+pub mod ops;
+pub mod router;
+pub mod serve;
+pub mod settings;

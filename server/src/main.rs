@@ -1,0 +1,76 @@
+//! `preflight`: see `preflight --help`. Every failure ends with one line on
+//! stderr and exit code 1; never a panic message or backtrace.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use app::backend::{migrations, Db, DbOptions};
+use server::cli::{Cli, Command};
+use server::settings::Settings;
+use server::{logging, ops, serve};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    logging::init(settings.log_format, &settings.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), &settings));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+async fn run(command: Command, settings: &Settings) -> Result<(), String> {
+    match command {
+        Command::Serve => serve::serve(settings).await.map_err(|e| e.to_string()),
+        Command::Migrate => {
+            serve::ensure_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+            let db = Db::connect(&DbOptions::new(&settings.database_url)).await.map_err(|e| e.to_string())?;
+            let report = migrations::migrate(&db).await;
+            db.close().await;
+            let report = report.map_err(|e| e.to_string())?;
+            match report.applied.as_slice() {
+                [] => println!("database {} is up to date (schema version {})", db.target(), report.current.unwrap_or(0)),
+                applied => println!("applied migrations {applied:?} to {}", db.target()),
+            }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let report = ops::backup(&settings.database_url, &file).await.map_err(|e| e.to_string())?;
+            println!("backup written to {} ({} bytes)", report.path.display(), report.bytes);
+            if let Some(tables) = report.tables {
+                print_tables(&tables);
+            }
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let report = ops::restore(&settings.database_url, &file, force).await.map_err(|e| e.to_string())?;
+            println!("restored {} into {}; integrity check passed", file.display(), report.target);
+            if !report.migrations_applied.is_empty() {
+                println!("then applied migrations {:?}", report.migrations_applied);
+            }
+            print_tables(&report.tables);
+            Ok(())
+        }
+    }
+}
+
+fn print_tables(tables: &std::collections::BTreeMap<String, i64>) {
+    for (table, rows) in tables {
+        println!("  {table}: {rows} rows");
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("preflight: {message}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,44 @@
+//! The complete HTTP application: operational endpoints, the Leptos pages
+//! and server functions, static files, and the middleware around them.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Extension, Router};
+use leptos::nonce::provide_nonce;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+
+use app::backend::AppState;
+use app::{shell, App};
+
+use crate::{headers, health, metrics::Metrics, observe};
+
+pub fn build(state: AppState, metrics: Arc<Metrics>, https: bool) -> Router {
+    let routes = generate_route_list(App);
+    let render_page = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    // `provide_nonce` gives each rendered page a fresh CSP nonce.
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics_text))
+        .leptos_routes_with_context(&state, routes, provide_nonce, render_page)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(provide_nonce, shell))
+        .with_state(state)
+        .layer(Extension(metrics.clone()))
+        .layer(CompressionLayer::new());
+    headers::apply(router, https).layer(middleware::from_fn_with_state(metrics, observe::observe))
+}
+
+async fn metrics_text(State(state): State<AppState>, Extension(metrics): Extension<Arc<Metrics>>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        metrics.render(&state.db),
+    )
+}

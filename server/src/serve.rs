@@ -1,0 +1,147 @@
+//! `preflight serve`: check the ground, open the database, listen, and shut
+//! down cleanly on SIGTERM or Ctrl-C.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use leptos::prelude::LeptosOptions;
+use leptos::config::Env;
+use tokio::net::TcpListener;
+
+use app::backend::{migrations, AppState, Db, DbError, DbOptions};
+
+use crate::metrics::Metrics;
+use crate::router;
+use crate::settings::Settings;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot use the data directory {}: {source}", path.display())]
+    DataDir { path: PathBuf, source: io::Error },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Migration(#[from] migrations::MigrationError),
+    #[error("the server stopped unexpectedly: {0}")]
+    Server(io::Error),
+}
+
+/// Makes sure the data directory exists and that we can write into it.
+pub fn ensure_data_dir(path: &Path) -> Result<(), ServeError> {
+    let err = |source| ServeError::DataDir { path: path.to_path_buf(), source };
+    std::fs::create_dir_all(path).map_err(err)?;
+    let probe = path.join(".preflight-write-test");
+    std::fs::write(&probe, b"ok").map_err(err)?;
+    std::fs::remove_file(&probe).map_err(err)?;
+    Ok(())
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr).await.map_err(|e| ServeError::Bind {
+        addr,
+        reason: match e.kind() {
+            io::ErrorKind::AddrInUse => {
+                "the address is already in use (is Preflight already running? choose another with PREFLIGHT_ADDR)".into()
+            }
+            io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".into(),
+            _ => e.to_string(),
+        },
+    })
+}
+
+/// Opens the pool and brings the schema up to date.
+pub async fn open_database(settings: &Settings) -> Result<Db, ServeError> {
+    let mut options = DbOptions::new(&settings.database_url);
+    options.max_connections = settings.db_max_connections;
+    let db = Db::connect(&options).await?;
+    let report = migrations::migrate(&db).await?;
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "database migrated");
+    }
+    Ok(db)
+}
+
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("preflight")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .env(Env::PROD)
+        .build()
+}
+
+/// Everything a running server needs, ready to serve.
+pub struct Prepared {
+    pub listener: TcpListener,
+    pub state: AppState,
+    pub metrics: Arc<Metrics>,
+}
+
+pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
+    let started_at = Instant::now();
+    ensure_data_dir(&settings.data_dir)?;
+    let listener = bind(settings.addr).await?;
+    let db = open_database(settings).await?;
+    let state = AppState { leptos_options: leptos_options(settings), db, started_at };
+    Ok(Prepared { listener, state, metrics: Arc::new(Metrics::new(settings.db_max_connections)) })
+}
+
+pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
+    let Prepared { listener, state, metrics } = prepare(settings).await?;
+    let db = state.db.clone();
+    let addr = listener.local_addr().map_err(ServeError::Server)?;
+    let app = router::build(state, metrics, settings.is_https());
+    tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
+
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = signalled_tx.send(());
+        });
+    let drain_deadline = async {
+        if signalled_rx.await.is_ok() {
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result.map_err(ServeError::Server)?,
+        () = drain_deadline => tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}; stopping anyway"),
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,251 @@
+//! Typed settings from environment variables, with an optional TOML file.
+//!
+//! Precedence: environment variable, then the file, then the default. The
+//! file is named by `--config` or `PREFLIGHT_CONFIG`; its keys are the
+//! variable names without the prefix, in lower case (`addr`, `database_url`).
+//! Any invalid value is reported as one line naming the setting.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use app::backend::Backend;
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `info,sqlx=warn`.
+    pub log_level: String,
+    /// Where people reach Preflight, used for links and to decide on HSTS.
+    pub public_url: Url,
+    /// The compiled front end (`target/site` after `cargo leptos build`).
+    pub site_root: PathBuf,
+    pub db_max_connections: u32,
+}
+
+/// A setting that could not be used. Displays as one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {name}: {message}")]
+pub struct SettingsError {
+    pub name: String,
+    pub message: String,
+}
+
+fn invalid(name: &str, message: impl Into<String>) -> SettingsError {
+    SettingsError { name: name.to_string(), message: message.into() }
+}
+
+/// Every setting: (environment variable, meaning). Also the allowed file keys.
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("PREFLIGHT_DATA_DIR", "directory for the SQLite database and stored files (default ./data)"),
+    ("PREFLIGHT_DATABASE_URL", "sqlite:… or postgres:… URL (default SQLite at <data dir>/preflight.db)"),
+    ("PREFLIGHT_ADDR", "address and port to listen on (default 127.0.0.1:3000)"),
+    ("PREFLIGHT_LOG_FORMAT", "text or json (default text)"),
+    ("PREFLIGHT_LOG_LEVEL", "tracing filter, e.g. info or info,sqlx=warn (default info)"),
+    ("PREFLIGHT_PUBLIC_URL", "URL people use to reach Preflight (default http://<addr>)"),
+    ("PREFLIGHT_SITE_ROOT", "compiled front end directory (default target/site)"),
+    ("PREFLIGHT_DB_MAX_CONNECTIONS", "database pool size, 1 to 100 (default 8)"),
+];
+
+const CONFIG_VAR: &str = "PREFLIGHT_CONFIG";
+
+impl Settings {
+    /// Reads settings from the process environment and the optional file.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, SettingsError> {
+        Settings::from_sources(config_file, |name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `env`, so tests can supply their own values.
+    pub fn from_sources(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let file_path = config_file.map(Path::to_path_buf).or_else(|| env(CONFIG_VAR).map(PathBuf::from));
+        let file = match &file_path {
+            Some(path) => read_file(path)?,
+            None => BTreeMap::new(),
+        };
+        let get = |name: &str| -> Option<String> {
+            env(name).or_else(|| file.get(&file_key(name)).cloned()).filter(|v| !v.trim().is_empty())
+        };
+
+        let data_dir = PathBuf::from(get("PREFLIGHT_DATA_DIR").unwrap_or_else(|| "./data".into()));
+
+        let database_url = match get("PREFLIGHT_DATABASE_URL") {
+            Some(url) => {
+                if Backend::from_url(&url).is_none() {
+                    return Err(invalid(
+                        "PREFLIGHT_DATABASE_URL",
+                        "must start with sqlite: or postgres: (e.g. postgres://user@localhost/preflight)",
+                    ));
+                }
+                url
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("preflight.db").display()),
+        };
+
+        let addr_text = get("PREFLIGHT_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr: SocketAddr = addr_text.trim().parse().map_err(|_| {
+            invalid("PREFLIGHT_ADDR", format!("'{addr_text}' is not an IP address with a port, e.g. 127.0.0.1:3000"))
+        })?;
+
+        let log_format = match get("PREFLIGHT_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("PREFLIGHT_LOG_FORMAT", format!("'{other}' is not text or json"))),
+        };
+
+        let log_level = get("PREFLIGHT_LOG_LEVEL").unwrap_or_else(|| "info".into());
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_level) {
+            return Err(invalid("PREFLIGHT_LOG_LEVEL", format!("'{log_level}' is not a log filter: {e}")));
+        }
+
+        let public_url = match get("PREFLIGHT_PUBLIC_URL") {
+            Some(text) => parse_public_url(&text)?,
+            None => Url::parse(&format!("http://{addr}/")).expect("a socket address makes a valid URL"),
+        };
+
+        let site_root = PathBuf::from(
+            get("PREFLIGHT_SITE_ROOT").or_else(|| env("LEPTOS_SITE_ROOT")).unwrap_or_else(|| "target/site".into()),
+        );
+
+        let db_max_connections = match get("PREFLIGHT_DB_MAX_CONNECTIONS") {
+            None => 8,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(n @ 1..=100) => n,
+                _ => return Err(invalid("PREFLIGHT_DB_MAX_CONNECTIONS", format!("'{text}' is not a number from 1 to 100"))),
+            },
+        };
+
+        Ok(Settings { data_dir, database_url, addr, log_format, log_level, public_url, site_root, db_max_connections })
+    }
+
+    /// Whether browsers reach us over HTTPS (enables HSTS and Secure cookies).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn file_key(env_name: &str) -> String {
+    env_name.trim_start_matches("PREFLIGHT_").to_ascii_lowercase()
+}
+
+fn parse_public_url(text: &str) -> Result<Url, SettingsError> {
+    let name = "PREFLIGHT_PUBLIC_URL";
+    let url = Url::parse(text.trim()).map_err(|e| invalid(name, format!("'{text}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(name, format!("'{text}' must start with http:// or https://")));
+    }
+    if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(name, format!("'{text}' must be a plain base URL like https://preflight.example.com")));
+    }
+    Ok(url)
+}
+
+/// Reads the TOML file into `key -> value as text`, refusing unknown keys so
+/// a typo does not silently fall back to a default.
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, SettingsError> {
+    let name = CONFIG_VAR;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid(name, format!("cannot read {}: {e}", path.display())))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| invalid(name, format!("{} is not valid TOML: {}", path.display(), e.message())))?;
+    let known: Vec<String> = SETTINGS.iter().map(|(env, _)| file_key(env)).collect();
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        if !known.contains(&key) {
+            return Err(invalid(name, format!("unknown key '{key}' in {} (known: {})", path.display(), known.join(", "))));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            other => {
+                return Err(invalid(name, format!("key '{key}' in {} must be a string or number, not {}", path.display(), other.type_str())))
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_sources(None, |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_give_sqlite_under_data_on_localhost() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.database_url, "sqlite://./data/preflight.db?mode=rwc");
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(!s.is_https());
+    }
+
+    #[test]
+    fn each_bad_value_names_its_setting() {
+        let cases = [
+            ("PREFLIGHT_ADDR", "localhost"),
+            ("PREFLIGHT_LOG_FORMAT", "yaml"),
+            ("PREFLIGHT_DATABASE_URL", "mysql://db/preflight"),
+            ("PREFLIGHT_PUBLIC_URL", "ftp://example.com"),
+            ("PREFLIGHT_PUBLIC_URL", "not a url"),
+            ("PREFLIGHT_DB_MAX_CONNECTIONS", "0"),
+            ("PREFLIGHT_LOG_LEVEL", "info,[[["),
+        ];
+        for (name, value) in cases {
+            let err = load(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+            let line = err.to_string();
+            assert!(line.starts_with(&format!("invalid setting {name}: ")), "{line}");
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("preflight.toml");
+        std::fs::write(&file, "addr = \"127.0.0.1:4000\"\nlog_format = \"json\"\ndb_max_connections = 3\n").unwrap();
+        let s = Settings::from_sources(Some(&file), |name| {
+            (name == "PREFLIGHT_ADDR").then(|| "127.0.0.1:5000".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.addr.port(), 5000);
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.db_max_connections, 3);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("preflight.toml");
+        std::fs::write(&file, "adress = \"127.0.0.1:4000\"\n").unwrap();
+        let err = Settings::from_sources(Some(&file), |_| None).unwrap_err();
+        assert_eq!(err.name, "PREFLIGHT_CONFIG");
+        assert!(err.message.contains("unknown key 'adress'"), "{}", err.message);
+    }
+
+    #[test]
+    fn https_public_url_is_detected() {
+        let s = load(&[("PREFLIGHT_PUBLIC_URL", "https://preflight.example.com")]).unwrap();
+        assert!(s.is_https());
+    }
+}

@@ -1,0 +1,132 @@
+//! The `preflight` binary as an operator meets it: bad configuration, a busy
+//! port, an unwritable data directory, migrate, and a clean shutdown.
+
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_preflight");
+
+/// A command with a clean environment apart from what the test sets.
+fn preflight(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PREFLIGHT_DATA_DIR", data_dir)
+        .env("PREFLIGHT_ADDR", "127.0.0.1:0")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn assert_one_line_failure(output: &Output, expected: &str) {
+    assert_eq!(output.status.code(), Some(1), "exit code 1");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "exactly one line, got: {stderr}");
+    assert!(lines[0].contains(expected), "{:?} should mention {expected:?}", lines[0]);
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
+fn invalid_settings_stop_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value) in [
+        ("PREFLIGHT_ADDR", "not-an-address"),
+        ("PREFLIGHT_LOG_FORMAT", "xml"),
+        ("PREFLIGHT_DATABASE_URL", "mysql://localhost/preflight"),
+        ("PREFLIGHT_PUBLIC_URL", "ftp://example.com"),
+    ] {
+        let output = preflight(dir.path()).env(name, value).output().unwrap();
+        assert_one_line_failure(&output, &format!("invalid setting {name}"));
+    }
+    let output = preflight(dir.path()).env("PREFLIGHT_CONFIG", dir.path().join("missing.toml")).output().unwrap();
+    assert_one_line_failure(&output, "invalid setting PREFLIGHT_CONFIG: cannot read");
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = preflight(dir.path()).env("PREFLIGHT_ADDR", &addr).output().unwrap();
+    assert_one_line_failure(&output, &format!("cannot listen on {addr}: the address is already in use"));
+}
+
+#[test]
+fn an_unusable_data_directory_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where a directory should be: fails even for root,
+    // which ignores permission bits.
+    let file = dir.path().join("occupied");
+    std::fs::write(&file, b"").unwrap();
+    let data_dir = file.join("data");
+    let output = preflight(&data_dir).output().unwrap();
+    assert_one_line_failure(&output, "cannot use the data directory");
+}
+
+#[test]
+fn migrate_creates_the_database_then_reports_it_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = preflight(dir.path()).arg("migrate").output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations [1"));
+    assert!(dir.path().join("preflight.db").exists());
+    let second = preflight(dir.path()).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("is up to date"));
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn sigterm_drains_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = preflight(dir.path())
+        .env("PREFLIGHT_ADDR", format!("127.0.0.1:{port}"))
+        .env("PREFLIGHT_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let stderr = running.0.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+
+    // Wait for "listening", then ask for readiness.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "server did not start");
+        let line = lines.next().expect("server exited early").unwrap();
+        let event: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
+        if event["message"] == "Preflight is listening" {
+            break;
+        }
+    }
+    let response = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+        use std::io::{Read, Write};
+        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    });
+    assert!(response.unwrap().starts_with("HTTP/1.1 200"));
+
+    let pid = running.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = running.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "clean exit after SIGTERM");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
+    for line in &rest {
+        assert!(!line.to_lowercase().contains("cookie"), "{line}");
+    }
+}

@@ -1,0 +1,165 @@
+//! Shared test harness: real databases (SQLite in a temporary directory,
+//! PostgreSQL from the server `scripts/with-postgres.sh` starts) and the real
+//! router served on 127.0.0.1:0.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use app::backend::{migrations, AppState, Backend, Db, DbOptions};
+use server::metrics::Metrics;
+use server::settings::Settings;
+use tokio::sync::oneshot;
+
+pub const POSTGRES_ENV: &str = "PREFLIGHT_TEST_POSTGRES_URL";
+
+/// Runs each named async test function once per backend:
+/// `both_backends!(healthz_answers);` makes `sqlite::healthz_answers` and
+/// `postgres::healthz_answers`, each calling `healthz_answers(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(app::backend::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(app::backend::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A fresh, empty database of the given backend. Dropping it removes the
+/// SQLite directory; PostgreSQL databases live in the throw-away cluster.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("preflight.db").display()),
+            Backend::Postgres => create_postgres_database().await,
+        };
+        TestDb { backend, url, dir }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub async fn connect(&self) -> Db {
+        Db::connect(&DbOptions::new(&self.url)).await.expect("connect to test database")
+    }
+
+    pub async fn migrated(&self) -> Db {
+        let db = self.connect().await;
+        migrations::migrate(&db).await.expect("migrate test database");
+        db
+    }
+}
+
+/// The server URL of the throw-away PostgreSQL cluster.
+pub fn postgres_admin_url() -> String {
+    std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
+        panic!("{POSTGRES_ENV} is not set: run PostgreSQL tests through `make test` or scripts/with-postgres.sh")
+    })
+}
+
+/// Creates a uniquely named database and returns its URL.
+pub async fn create_postgres_database() -> String {
+    let admin = postgres_admin_url();
+    let name = format!("preflight_test_{}", uuid::Uuid::new_v4().simple());
+    let db = Db::connect(&DbOptions::new(&admin)).await.expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create test database");
+    db.close().await;
+    let mut url = url::Url::parse(&admin).expect("admin URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// Settings for a test server: the given database, any free port.
+pub fn settings_for(url: &str, data_dir: PathBuf) -> Settings {
+    let url = url.to_string();
+    let dir = data_dir.to_string_lossy().to_string();
+    Settings::from_sources(None, move |name| match name {
+        "PREFLIGHT_DATABASE_URL" => Some(url.clone()),
+        "PREFLIGHT_DATA_DIR" => Some(dir.clone()),
+        "PREFLIGHT_ADDR" => Some("127.0.0.1:0".into()),
+        _ => None,
+    })
+    .expect("test settings")
+}
+
+/// The real application on a loopback port, stopped on drop.
+pub struct TestServer {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start(db: Db, settings: &Settings) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let state = AppState {
+            leptos_options: server::serve::leptos_options(settings),
+            db: db.clone(),
+            started_at: Instant::now(),
+        };
+        let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings.is_https());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("test server");
+        });
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestServer { base: format!("http://{addr}"), addr, db, client, stop: Some(stop) }
+    }
+
+    /// A migrated database of `backend` behind a running server.
+    pub async fn for_backend(backend: Backend) -> (TestServer, TestDb) {
+        let test_db = TestDb::new(backend).await;
+        let db = test_db.migrated().await;
+        let settings = settings_for(&test_db.url, test_db.data_dir());
+        (TestServer::start(db, &settings).await, test_db)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
