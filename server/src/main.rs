@@ -39,7 +39,9 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
             db.close().await;
             let report = report.map_err(|e| e.to_string())?;
             match report.applied.as_slice() {
-                [] => println!("database {} is up to date (schema version {})", db.target(), report.current.unwrap_or(0)),
+                [] => {
+                    println!("database {} is up to date (schema version {})", db.target(), report.current.unwrap_or(0))
+                }
                 applied => println!("applied migrations {applied:?} to {}", db.target()),
             }
             Ok(())

@@ -47,15 +47,15 @@ impl Metrics {
             durations.clone(),
         );
         let pool_connections = Family::<PoolLabels, Gauge>::default();
-        registry.register("db_pool_connections", "Database connections by state (idle, in_use)", pool_connections.clone());
+        registry.register(
+            "db_pool_connections",
+            "Database connections by state (idle, in_use)",
+            pool_connections.clone(),
+        );
         let pool_max: Gauge = Gauge::default();
         pool_max.set(pool_max_connections.into());
         registry.register("db_pool_max_connections", "Configured size of the database pool", pool_max);
-        registry.register(
-            "build",
-            "Build information",
-            Info::new(BuildLabels { version: env!("CARGO_PKG_VERSION") }),
-        );
+        registry.register("build", "Build information", Info::new(BuildLabels { version: env!("CARGO_PKG_VERSION") }));
         Metrics { registry, requests, durations, pool_connections }
     }
 

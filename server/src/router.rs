@@ -37,8 +37,5 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, https: bool) -> Router {
 }
 
 async fn metrics_text(State(state): State<AppState>, Extension(metrics): Extension<Arc<Metrics>>) -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        metrics.render(&state.db),
-    )
+    ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], metrics.render(&state.db))
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leptos::prelude::LeptosOptions;
 use leptos::config::Env;
+use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use app::backend::{migrations, AppState, Db, DbError, DbOptions};
@@ -49,7 +49,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
         addr,
         reason: match e.kind() {
             io::ErrorKind::AddrInUse => {
-                "the address is already in use (is Preflight already running? choose another with PREFLIGHT_ADDR)".into()
+                "the address is already in use (is Preflight already running? choose another with PREFLIGHT_ADDR)"
+                    .into()
             }
             io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".into(),
             _ => e.to_string(),
@@ -103,12 +104,13 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = signalled_tx.send(());
-        });
+        },
+    );
     let drain_deadline = async {
         if signalled_rx.await.is_ok() {
             tokio::time::sleep(DRAIN_TIMEOUT).await;

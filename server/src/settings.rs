@@ -123,7 +123,12 @@ impl Settings {
             None => 8,
             Some(text) => match text.trim().parse::<u32>() {
                 Ok(n @ 1..=100) => n,
-                _ => return Err(invalid("PREFLIGHT_DB_MAX_CONNECTIONS", format!("'{text}' is not a number from 1 to 100"))),
+                _ => {
+                    return Err(invalid(
+                        "PREFLIGHT_DB_MAX_CONNECTIONS",
+                        format!("'{text}' is not a number from 1 to 100"),
+                    ))
+                }
             },
         };
 
@@ -156,22 +161,28 @@ fn parse_public_url(text: &str) -> Result<Url, SettingsError> {
 /// a typo does not silently fall back to a default.
 fn read_file(path: &Path) -> Result<BTreeMap<String, String>, SettingsError> {
     let name = CONFIG_VAR;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| invalid(name, format!("cannot read {}: {e}", path.display())))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| invalid(name, format!("{} is not valid TOML: {}", path.display(), e.message())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| invalid(name, format!("cannot read {}: {e}", path.display())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        invalid(name, format!("{} is not valid TOML: {}", path.display(), e.message()))
+    })?;
     let known: Vec<String> = SETTINGS.iter().map(|(env, _)| file_key(env)).collect();
     let mut values = BTreeMap::new();
     for (key, value) in table {
         if !known.contains(&key) {
-            return Err(invalid(name, format!("unknown key '{key}' in {} (known: {})", path.display(), known.join(", "))));
+            return Err(invalid(
+                name,
+                format!("unknown key '{key}' in {} (known: {})", path.display(), known.join(", ")),
+            ));
         }
         let text = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             other => {
-                return Err(invalid(name, format!("key '{key}' in {} must be a string or number, not {}", path.display(), other.type_str())))
+                return Err(invalid(
+                    name,
+                    format!("key '{key}' in {} must be a string or number, not {}", path.display(), other.type_str()),
+                ))
             }
         };
         values.insert(key, text);

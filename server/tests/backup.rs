@@ -73,7 +73,10 @@ async fn backup_during_writes_restores_a_consistent_copy(backend: Backend) {
     let parents = restored.tables["probe_parent"];
     let children = restored.tables["probe_child"];
     assert_eq!(parents, children, "the copy is one consistent snapshot");
-    assert!(parents >= before && parents <= after, "snapshot taken during the backup: {before} <= {parents} <= {after}");
+    assert!(
+        parents >= before && parents <= after,
+        "snapshot taken during the backup: {before} <= {parents} <= {after}"
+    );
     assert!(parents < written, "later writes are not in the backup");
     if let Some(in_backup) = report.tables {
         assert_eq!(in_backup, restored.tables, "restored rows equal the rows in the backup file");
@@ -98,7 +101,10 @@ async fn restore_refuses_a_live_database_without_force(backend: Backend) {
     write_pair(&db, 1).await;
     let file = source.dir.path().join("backup.file");
     ops::backup(&source.url, &file).await.unwrap();
-    assert!(matches!(ops::backup(&source.url, &file).await, Err(OpsError::DestinationExists(_))), "never overwrites a backup");
+    assert!(
+        matches!(ops::backup(&source.url, &file).await, Err(OpsError::DestinationExists(_))),
+        "never overwrites a backup"
+    );
 
     // The live database moves on after the backup...
     write_pair(&db, 2).await;

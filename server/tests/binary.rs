@@ -1,7 +1,6 @@
 //! The `preflight` binary as an operator meets it: bad configuration, a busy
 //! port, an unwritable data directory, migrate, and a clean shutdown.
 
-
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};

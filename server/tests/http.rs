@@ -56,7 +56,10 @@ async fn readyz_follows_the_database(backend: Backend) {
             let started = std::time::Instant::now();
             let response = server.get("/readyz").await;
             assert_eq!(response.status(), 503);
-            assert!(started.elapsed() < Duration::from_secs(5), "readiness must answer promptly when the database is gone");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "readiness must answer promptly when the database is gone"
+            );
             assert_eq!(server.get("/healthz").await.status(), 200);
 
             proxy.restore();
@@ -87,8 +90,13 @@ async fn metrics_are_prometheus_text(backend: Backend) {
     assert!(body.contains("preflight_http_requests_total{route=\"/healthz\",status=\"2xx\"} 2"), "{body}");
     assert!(body.contains("preflight_http_requests_total{route=\"unmatched\",status=\"4xx\"} 1"), "{body}");
     assert!(body.contains("# TYPE preflight_http_request_duration_seconds histogram"), "{body}");
-    assert!(body.contains("preflight_http_request_duration_seconds_bucket{le=\"0.005\",route=\"/healthz\",status=\"2xx\"}")
-        || body.contains("preflight_http_request_duration_seconds_bucket{route=\"/healthz\",status=\"2xx\",le=\"0.005\"}"), "{body}");
+    assert!(
+        body.contains("preflight_http_request_duration_seconds_bucket{le=\"0.005\",route=\"/healthz\",status=\"2xx\"}")
+            || body.contains(
+                "preflight_http_request_duration_seconds_bucket{route=\"/healthz\",status=\"2xx\",le=\"0.005\"}"
+            ),
+        "{body}"
+    );
     assert!(body.contains("preflight_db_pool_connections{state=\"idle\"}"), "{body}");
     assert!(body.contains("preflight_db_pool_max_connections 8"), "{body}");
     assert!(body.contains(&format!("preflight_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))), "{body}");

@@ -86,8 +86,8 @@ impl Db {
     /// is created when missing and switched to WAL.
     pub async fn connect(options: &DbOptions) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(&options.url)
-            .ok_or_else(|| DbError::UnsupportedUrl(redact_url(&options.url)))?;
+        let backend =
+            Backend::from_url(&options.url).ok_or_else(|| DbError::UnsupportedUrl(redact_url(&options.url)))?;
         let target = redact_url(&options.url);
         let connect_err = |source| DbError::Connect { backend: backend.name(), target: target.clone(), source };
 
@@ -100,8 +100,10 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-                            .await?;
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })

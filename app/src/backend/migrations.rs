@@ -117,20 +117,19 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
         if applied.iter().any(|(v, _)| *v == m.version) {
             continue;
         }
-        let failed = |source| MigrationError::Failed {
-            version: m.version,
-            description: m.description.to_string(),
-            source,
-        };
+        let failed =
+            |source| MigrationError::Failed { version: m.version, description: m.description.to_string(), source };
         sqlx::raw_sql(&m.sql).execute(&mut *tx).await.map_err(failed)?;
-        sqlx::query("INSERT INTO preflight_migrations (version, description, checksum, applied_at) VALUES ($1, $2, $3, $4)")
-            .bind(m.version)
-            .bind(m.description.to_string())
-            .bind(checksum_hex(&m.checksum))
-            .bind(now_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(History)?;
+        sqlx::query(
+            "INSERT INTO preflight_migrations (version, description, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(m.version)
+        .bind(m.description.to_string())
+        .bind(checksum_hex(&m.checksum))
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(History)?;
         report.applied.push(m.version);
         report.current = Some(m.version);
     }

@@ -1,5 +1,5 @@
 //! Reusable view pieces.
 
 pub mod layout;
-pub mod theme_toggle;
 pub mod local_time;
+pub mod theme_toggle;

@@ -45,10 +45,8 @@ fn apply(theme: Theme) {
         let _ = html.set_attribute("data-theme", theme.attr());
     }
     if let Ok(html_doc) = doc.dyn_into::<web_sys::HtmlDocument>() {
-        let _ = html_doc.set_cookie(&format!(
-            "{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            theme.attr()
-        ));
+        let _ =
+            html_doc.set_cookie(&format!("{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", theme.attr()));
     }
 }
 

@@ -12,12 +12,8 @@ pub async fn table_row_counts(db: &Db) -> Result<BTreeMap<String, i64>, sqlx::Er
         Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         Backend::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
     };
-    let names: Vec<String> = sqlx::query(list)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?;
+    let names: Vec<String> =
+        sqlx::query(list).fetch_all(db.pool()).await?.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
     let mut counts = BTreeMap::new();
     for name in names {
         // Names come from the catalogue, quoted so no name can break the query.

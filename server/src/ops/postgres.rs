@@ -53,8 +53,12 @@ pub async fn backup(database_url: &str, dest: &Path) -> Result<BackupReport, Ops
     partial.push(".partial");
     let partial = std::path::PathBuf::from(partial);
     let partial_text = partial.to_string_lossy().to_string();
-    run_tool("pg_dump", &["--format=custom", "--no-owner", "--no-privileges", "--file", &partial_text, "--dbname", &url], database_url)
-        .await?;
+    run_tool(
+        "pg_dump",
+        &["--format=custom", "--no-owner", "--no-privileges", "--file", &partial_text, "--dbname", &url],
+        database_url,
+    )
+    .await?;
     std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io_err(&partial))?;
     // A readable table of contents means a complete archive.
     if let Err(e) = run_tool("pg_restore", &["--list", &partial_text], database_url).await {
@@ -69,10 +73,9 @@ pub async fn backup(database_url: &str, dest: &Path) -> Result<BackupReport, Ops
 
 pub async fn restore(database_url: &str, src: &Path, force: bool) -> Result<RestoreReport, OpsError> {
     let src_text = src.to_string_lossy().to_string();
-    run_tool("pg_restore", &["--list", &src_text], database_url).await.map_err(|e| OpsError::BadBackup {
-        path: src.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    run_tool("pg_restore", &["--list", &src_text], database_url)
+        .await
+        .map_err(|e| OpsError::BadBackup { path: src.to_path_buf(), reason: e.to_string() })?;
 
     let db = Db::connect(&DbOptions::new(database_url)).await?;
     let existing = inspect::table_row_counts(&db).await;
@@ -85,7 +88,17 @@ pub async fn restore(database_url: &str, src: &Path, force: bool) -> Result<Rest
     let (url, _) = split_password(database_url);
     run_tool(
         "pg_restore",
-        &["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname", &url, &src_text],
+        &[
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "--dbname",
+            &url,
+            &src_text,
+        ],
         database_url,
     )
     .await?;

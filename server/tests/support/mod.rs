@@ -125,7 +125,8 @@ impl TestServer {
             db: db.clone(),
             started_at: Instant::now(),
         };
-        let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings.is_https());
+        let app =
+            server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings.is_https());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
