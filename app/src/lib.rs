@@ -26,7 +26,7 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::components::theme_toggle::current_theme;
-use crate::pages::{home::HomePage, not_found::NotFound, status::StatusPage};
+use crate::pages::{error::ErrorPage, home::HomePage, not_found::NotFound, status::StatusPage};
 
 /// The HTML document. Rendered on the server for every page request; the
 /// browser then hydrates [`App`] inside `<body>`.
@@ -64,10 +64,12 @@ pub fn App() -> impl IntoView {
         }/>
         <Router>
             <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("status") view=StatusPage/>
-                </Routes>
+                <ErrorBoundary fallback=|_errors| view! { <ErrorPage/> }>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=HomePage/>
+                        <Route path=path!("status") view=StatusPage/>
+                    </Routes>
+                </ErrorBoundary>
             </Layout>
         </Router>
     }

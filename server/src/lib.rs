@@ -9,6 +9,7 @@ pub mod logging;
 pub mod metrics;
 pub mod observe;
 pub mod ops;
+pub mod panic_page;
 pub mod router;
 pub mod serve;
 pub mod settings;

@@ -10,12 +10,13 @@ use axum::routing::get;
 use axum::{middleware, Extension, Router};
 use leptos::nonce::provide_nonce;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
 use app::backend::AppState;
 use app::{shell, App};
 
-use crate::{headers, health, metrics::Metrics, observe};
+use crate::{headers, health, metrics::Metrics, observe, panic_page};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, https: bool) -> Router {
     let routes = generate_route_list(App);
@@ -31,8 +32,15 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, https: bool) -> Router {
         .leptos_routes_with_context(&state, routes, provide_nonce, render_page)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_nonce, shell))
         .with_state(state)
-        .layer(Extension(metrics.clone()))
-        .layer(CompressionLayer::new());
+        .layer(Extension(metrics.clone()));
+    with_middleware(router, metrics, https)
+}
+
+/// The layers every route gets, innermost first: panic → generic 500 page,
+/// compression, security headers, then request id, log line and metrics
+/// around everything.
+pub fn with_middleware(router: Router, metrics: Arc<Metrics>, https: bool) -> Router {
+    let router = router.layer(CatchPanicLayer::custom(panic_page::respond)).layer(CompressionLayer::new());
     headers::apply(router, https).layer(middleware::from_fn_with_state(metrics, observe::observe))
 }
 

@@ -185,3 +185,28 @@ async fn hsts_is_sent_only_for_https_deployments() {
     let response = server.get("/healthz").await;
     assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
 }
+
+#[tokio::test]
+async fn a_panicking_handler_gets_the_generic_error_page() {
+    use axum::routing::get;
+    use server::metrics::Metrics;
+    use std::sync::Arc;
+
+    let metrics = Arc::new(Metrics::new(1));
+    let app = server::router::with_middleware(
+        axum::Router::new().route("/boom", get(|| async { panic!("secret internal detail") as &'static str })),
+        metrics.clone(),
+        false,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let response = reqwest::get(format!("http://{addr}/boom")).await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert!(response.headers().get("x-request-id").is_some());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Something went wrong on our side"));
+    assert!(!html.contains("secret internal detail"), "the cause stays in the log");
+}
