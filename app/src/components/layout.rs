@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 use super::theme_toggle::ThemeToggle;
 
@@ -12,12 +11,6 @@ const NAV_ITEMS: &[(&str, &str)] = &[("/", "Overview"), ("/status", "System stat
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let menu_open = RwSignal::new(false);
-    // Close the phone menu whenever the route changes.
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -42,6 +35,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class="site-nav"
                     class:site-nav--open=move || menu_open.get()
                     aria-label="Main"
+                    // Following a link closes the phone menu.
+                    on:click=move |_| menu_open.set(false)
                 >
                     <ul>
                         {NAV_ITEMS

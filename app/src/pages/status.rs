@@ -33,7 +33,10 @@ pub fn StatusPage() -> impl IntoView {
 fn StatusTable(status: InstanceStatus) -> impl IntoView {
     let db_state = if status.database_reachable { "Reachable" } else { "Not reachable" };
     let schema = match status.schema_version {
-        Some(v) => format!("Version {v} ({} migrations applied)", status.migrations_applied),
+        Some(v) => match status.migrations_applied {
+            1 => format!("Version {v} (1 migration applied)"),
+            n => format!("Version {v} ({n} migrations applied)"),
+        },
         None => "Not migrated".to_string(),
     };
     view! {
