@@ -54,7 +54,7 @@ test.describe('app shell', () => {
     const response = await openHydrated(page, '/no/such/page');
     expect(response?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: "We couldn't find that page" })).toBeVisible();
-    await expect(page).toHaveTitle('Page not found · Preflight');
+    await expect(page).toHaveTitle("We couldn't find that page · Preflight");
     await snapshot(page, testInfo, 'not-found');
     await page.getByRole('link', { name: 'Back to the overview' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();

@@ -2,4 +2,5 @@
 
 pub mod layout;
 pub mod local_time;
+pub mod message_page;
 pub mod theme_toggle;
