@@ -21,12 +21,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::layout::Layout;
 use crate::components::theme_toggle::current_theme;
-use crate::pages::{error::ErrorPage, home::HomePage, not_found::NotFound, status::StatusPage};
+use crate::pages::{
+    error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFound, setup::SetupPage, status::StatusPage,
+};
 
 /// The HTML document. Rendered on the server for every page request; the
 /// browser then hydrates [`App`] inside `<body>`.
@@ -68,6 +70,9 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("status") view=StatusPage/>
+                        <Route path=path!("login") view=LoginPage/>
+                        // Async, so the 404 status is known before anything is sent.
+                        <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>
             </Layout>

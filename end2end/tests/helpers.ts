@@ -24,3 +24,24 @@ export async function snapshot(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
+
+export const ADMIN = { name: 'Grace Hopper', email: 'grace@example.com', password: 'a ship in port is safe' };
+
+/**
+ * Signs in as the first administrator, creating that account first when the
+ * instance is still fresh. Works whatever ran before.
+ */
+export async function signIn(page: Page) {
+  await openHydrated(page, '/');
+  if (new URL(page.url()).pathname === '/setup') {
+    await page.getByLabel('Your name').fill(ADMIN.name);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+  } else if (new URL(page.url()).pathname === '/login') {
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
+}

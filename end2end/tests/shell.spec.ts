@@ -1,7 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { openHydrated, snapshot, watchConsole } from './helpers';
+import { openHydrated, signIn, snapshot, watchConsole } from './helpers';
 
 test.describe('app shell', () => {
+  test.beforeEach(async ({ page }) => {
+    await signIn(page);
+  });
+
   test('home page loads and hydrates without console errors', async ({ page }, testInfo) => {
     const errors = watchConsole(page);
     const response = await openHydrated(page, '/');
@@ -65,6 +69,9 @@ test.describe('app shell', () => {
 
 test.describe('at phone width', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  test.beforeEach(async ({ page }) => {
+    await signIn(page);
+  });
 
   test('no horizontal scroll and the menu opens', async ({ page }, testInfo) => {
     const errors = watchConsole(page);
@@ -79,11 +86,14 @@ test.describe('at phone width', () => {
     await openHydrated(page, '/');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect(nav.getByRole('link', { name: 'System status' })).toBeHidden();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeHidden();
+    await snapshot(page, testInfo, 'home-phone');
     const menu = page.getByRole('button', { name: 'Menu' });
     await expect(menu).toHaveAttribute('aria-expanded', 'false');
     await menu.click();
     await expect(menu).toHaveAttribute('aria-expanded', 'true');
     await expect(nav.getByRole('link', { name: 'System status' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
     await snapshot(page, testInfo, 'home-phone-menu');
 
     await nav.getByRole('link', { name: 'System status' }).click();

@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod csrf;
+pub mod gate;
 pub mod headers;
 pub mod health;
 pub mod logging;

@@ -11,6 +11,7 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
+use app::backend::auth::SessionPolicy;
 use app::backend::{migrations, AppState, Db, DbError, DbOptions};
 
 use crate::metrics::Metrics;
@@ -70,6 +71,10 @@ pub async fn open_database(settings: &Settings) -> Result<Db, ServeError> {
     Ok(db)
 }
 
+pub fn session_policy(settings: &Settings) -> SessionPolicy {
+    SessionPolicy { idle: settings.session_idle, lifetime: settings.session_lifetime }
+}
+
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("preflight")
@@ -92,7 +97,8 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
     ensure_data_dir(&settings.data_dir)?;
     let listener = bind(settings.addr).await?;
     let db = open_database(settings).await?;
-    let state = AppState { leptos_options: leptos_options(settings), db, started_at };
+    let mut state = AppState::new(leptos_options(settings), db, session_policy(settings));
+    state.started_at = started_at;
     Ok(Prepared { listener, state, metrics: Arc::new(Metrics::new(settings.db_max_connections)) })
 }
 
@@ -100,7 +106,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let Prepared { listener, state, metrics } = prepare(settings).await?;
     let db = state.db.clone();
     let addr = listener.local_addr().map_err(ServeError::Server)?;
-    let app = router::build(state, metrics, settings.is_https());
+    let app = router::build(state, metrics, settings);
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use app::backend::Backend;
 use url::Url;
@@ -31,6 +32,8 @@ pub struct Settings {
     /// The compiled front end (`target/site` after `cargo leptos build`).
     pub site_root: PathBuf,
     pub db_max_connections: u32,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -55,6 +58,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_PUBLIC_URL", "URL people use to reach Preflight (default http://<addr>)"),
     ("PREFLIGHT_SITE_ROOT", "compiled front end directory (default target/site)"),
     ("PREFLIGHT_DB_MAX_CONNECTIONS", "database pool size, 1 to 100 (default 8)"),
+    ("PREFLIGHT_SESSION_IDLE_MINUTES", "sign out after this many minutes without a request (default 30)"),
+    ("PREFLIGHT_SESSION_LIFETIME_HOURS", "sign out this many hours after sign-in, however active (default 12)"),
 ];
 
 const CONFIG_VAR: &str = "PREFLIGHT_CONFIG";
@@ -132,7 +137,30 @@ impl Settings {
             },
         };
 
-        Ok(Settings { data_dir, database_url, addr, log_format, log_level, public_url, site_root, db_max_connections })
+        let number = |name: &str, default: u64, max: u64| -> Result<u64, SettingsError> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => match text.trim().parse::<u64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(invalid(name, format!("'{text}' is not a number from 1 to {max}"))),
+                },
+            }
+        };
+        let session_idle = Duration::from_secs(60 * number("PREFLIGHT_SESSION_IDLE_MINUTES", 30, 7 * 24 * 60)?);
+        let session_lifetime = Duration::from_secs(3600 * number("PREFLIGHT_SESSION_LIFETIME_HOURS", 12, 24 * 90)?);
+
+        Ok(Settings {
+            data_dir,
+            database_url,
+            addr,
+            log_format,
+            log_level,
+            public_url,
+            site_root,
+            db_max_connections,
+            session_idle,
+            session_lifetime,
+        })
     }
 
     /// Whether browsers reach us over HTTPS (enables HSTS and Secure cookies).
@@ -220,6 +248,8 @@ mod tests {
             ("PREFLIGHT_PUBLIC_URL", "not a url"),
             ("PREFLIGHT_DB_MAX_CONNECTIONS", "0"),
             ("PREFLIGHT_LOG_LEVEL", "info,[[["),
+            ("PREFLIGHT_SESSION_IDLE_MINUTES", "0"),
+            ("PREFLIGHT_SESSION_LIFETIME_HOURS", "forever"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err();

@@ -78,6 +78,7 @@ async fn readyz_follows_the_database(backend: Backend) {
 
 async fn metrics_are_prometheus_text(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
     server.get("/healthz").await;
     server.get("/healthz").await;
     server.get("/no/such/page").await;
@@ -115,7 +116,8 @@ async fn pages_carry_security_headers_and_a_nonce(backend: Backend) {
         assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP ({path})");
     }
 
-    let first = server.get("/").await;
+    // Before anyone has an account, /setup is the page everyone gets.
+    let first = server.get("/setup").await;
     assert_eq!(first.status(), 200);
     let csp = first.headers()["content-security-policy"].to_str().unwrap().to_string();
     let html = first.text().await.unwrap();
@@ -126,13 +128,14 @@ async fn pages_carry_security_headers_and_a_nonce(backend: Backend) {
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the CSP nonce");
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
 
-    let second = server.get("/").await;
+    let second = server.get("/setup").await;
     let second_csp = second.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert_ne!(csp, second_csp, "every page gets a fresh nonce");
 }
 
 async fn unknown_paths_get_the_friendly_404(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
     let response = server.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
@@ -145,7 +148,7 @@ async fn unknown_paths_get_the_friendly_404(backend: Backend) {
 
 async fn responses_are_compressed(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
-    let response = server.client.get(server.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    let response = server.client.get(server.url("/setup")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }

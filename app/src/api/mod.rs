@@ -1,4 +1,5 @@
 //! `#[server]` functions, grouped by area. Each one checks what the caller
 //! may do on the server and returns `Result<_, AppError>`.
 
+pub mod auth;
 pub mod system;

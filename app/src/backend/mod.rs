@@ -1,10 +1,16 @@
 //! Server-only code: database, application state, security helpers.
 //! Nothing here is compiled into the browser bundle.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod migrations;
+pub mod passwords;
 pub mod security;
+pub mod session_store;
 pub mod state;
 
 pub use db::{Backend, Db, DbError, DbOptions};
-pub use state::{app_state, AppState};
+pub use state::{app_state, respond, AppState};

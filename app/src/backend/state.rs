@@ -5,6 +5,9 @@ use std::time::Instant;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
+use super::auth::SessionPolicy;
+use super::clock::Clock;
+use super::passwords::Passwords;
 use super::Db;
 use crate::error::AppError;
 
@@ -15,10 +18,43 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub started_at: Instant,
+    pub clock: Clock,
+    pub passwords: Passwords,
+    pub session_policy: SessionPolicy,
+}
+
+impl AppState {
+    /// State with the production clock and the given session policy.
+    pub fn new(leptos_options: LeptosOptions, db: Db, session_policy: SessionPolicy) -> AppState {
+        AppState {
+            leptos_options,
+            db,
+            started_at: Instant::now(),
+            clock: Clock::system(),
+            // Two hashes at a time: a login flood queues instead of starving
+            // the two cores of everything else.
+            passwords: Passwords::new(2),
+            session_policy,
+        }
+    }
 }
 
 /// The state inside a server function. Missing state is a wiring bug, so it
 /// is logged and shown to the user as an internal error.
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("app_state", "AppState was not provided"))
+}
+
+/// Passes a server function's result through, first setting the HTTP status
+/// of an error (422 for a bad field, 404, 403, …) so callers other than our
+/// own UI get a meaningful status too.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let (Some(response), Ok(status)) =
+            (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(err.status_code()))
+        {
+            response.set_status(status);
+        }
+    }
+    result
 }

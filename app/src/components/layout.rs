@@ -1,16 +1,23 @@
 //! The frame around every page: header with navigation, main area, footer.
+//! Navigation and the user menu appear only for a signed-in user; the sign-in
+//! and setup pages show just the brand and the theme switch.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use super::theme_toggle::ThemeToggle;
+use crate::api::auth::{fetch_me, Logout, Me};
 
 /// The pages reachable from the main navigation.
 const NAV_ITEMS: &[(&str, &str)] = &[("/", "Overview"), ("/status", "System status")];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let menu_open = RwSignal::new(false);
+    // Re-read after every navigation: signing in or out navigates.
+    let location = use_location();
+    let me = Resource::new(move || location.pathname.get(), |_| fetch_me());
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -20,37 +27,15 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true">"✓"</span>
                     <span class="brand__name">"Preflight"</span>
                 </A>
-                <button
-                    type="button"
-                    class="menu-button"
-                    aria-controls="site-nav"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| menu_open.update(|open| *open = !*open)
-                >
-                    <span aria-hidden="true">"☰"</span>
-                    " Menu"
-                </button>
-                <nav
-                    id="site-nav"
-                    class="site-nav"
-                    class:site-nav--open=move || menu_open.get()
-                    aria-label="Main"
-                    // Following a link closes the phone menu.
-                    on:click=move |_| menu_open.set(false)
-                >
-                    <ul>
-                        {NAV_ITEMS
-                            .iter()
-                            .map(|(href, label)| {
-                                view! {
-                                    <li>
-                                        <A href=*href exact=true>{*label}</A>
-                                    </li>
-                                }
+                <Transition fallback=|| view! { <span class="site-header__spacer"></span> }>
+                    {move || {
+                        me.get()
+                            .map(|result| match result {
+                                Ok(Some(me)) => view! { <SignedInHeader me=me/> }.into_any(),
+                                _ => view! { <span class="site-header__spacer"></span> }.into_any(),
                             })
-                            .collect_view()}
-                    </ul>
-                </nav>
+                    }}
+                </Transition>
                 <ThemeToggle/>
             </div>
         </header>
@@ -62,5 +47,51 @@ pub fn Layout(children: Children) -> impl IntoView {
             <span class="site-footer__sep" aria-hidden="true">"·"</span>
             <span>"Production readiness, proven."</span>
         </footer>
+    }
+}
+
+/// Menu button (phone width), navigation and the user menu.
+#[component]
+fn SignedInHeader(me: Me) -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <button
+            type="button"
+            class="menu-button"
+            aria-controls="site-nav"
+            aria-expanded=move || menu_open.get().to_string()
+            on:click=move |_| menu_open.update(|open| *open = !*open)
+        >
+            <span aria-hidden="true">"☰"</span>
+            " Menu"
+        </button>
+        <nav
+            id="site-nav"
+            class="site-nav"
+            class:site-nav--open=move || menu_open.get()
+            aria-label="Main"
+            // Following a link closes the phone menu.
+            on:click=move |_| menu_open.set(false)
+        >
+            <ul>
+                {NAV_ITEMS
+                    .iter()
+                    .map(|(href, label)| {
+                        view! {
+                            <li>
+                                <A href=*href exact=true>{*label}</A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        <div class="user-menu">
+            <span class="user-menu__name" title=me.email>{me.name}</span>
+            <ActionForm action=logout attr:class="user-menu__form">
+                <button type="submit" class="button button--secondary">"Sign out"</button>
+            </ActionForm>
+        </div>
     }
 }

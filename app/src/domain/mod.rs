@@ -1,4 +1,5 @@
 //! Plain types and rules shared by server and browser. Nothing in here does
 //! I/O, so both sides compute the same answer and tests are cheap.
 
+pub mod access;
 pub mod theme;

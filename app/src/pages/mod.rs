@@ -2,5 +2,7 @@
 
 pub mod error;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod setup;
 pub mod status;

@@ -8,12 +8,17 @@ pub mod proxy;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use app::backend::{migrations, AppState, Backend, Db, DbOptions};
 use server::metrics::Metrics;
 use server::settings::Settings;
 use tokio::sync::oneshot;
+
+/// The first administrator the tests create.
+pub const ADMIN_EMAIL: &str = "ada@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN_FORM: [(&str, &str); 3] =
+    [("name", "Ada Lovelace"), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)];
 
 pub const POSTGRES_ENV: &str = "PREFLIGHT_TEST_POSTGRES_URL";
 
@@ -112,6 +117,9 @@ pub struct TestServer {
     pub base: String,
     pub addr: SocketAddr,
     pub db: Db,
+    /// The server's clock; tests move it forward.
+    pub clock: app::backend::clock::Clock,
+    /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -120,13 +128,10 @@ impl TestServer {
     pub async fn start(db: Db, settings: &Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
-        let state = AppState {
-            leptos_options: server::serve::leptos_options(settings),
-            db: db.clone(),
-            started_at: Instant::now(),
-        };
-        let app =
-            server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings.is_https());
+        let state =
+            AppState::new(server::serve::leptos_options(settings), db.clone(), server::serve::session_policy(settings));
+        let clock = state.clock.clone();
+        let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -136,8 +141,9 @@ impl TestServer {
                 .await
                 .expect("test server");
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestServer { base: format!("http://{addr}"), addr, db, client, stop: Some(stop) }
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        TestServer { base: format!("http://{addr}"), addr, db, clock, client, stop: Some(stop) }
     }
 
     /// A migrated database of `backend` behind a running server.
@@ -146,6 +152,25 @@ impl TestServer {
         let db = test_db.migrated().await;
         let settings = settings_for(&test_db.url, test_db.data_dir());
         (TestServer::start(db, &settings).await, test_db)
+    }
+
+    /// Posts a form to a server function the way a browser without
+    /// JavaScript would (same origin).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("accept", "text/html")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Completes first-run setup; this client is then signed in as the admin.
+    pub async fn setup_admin(&self) {
+        let response = self.post_form("/api/auth/setup", &ADMIN_FORM).await;
+        assert!(response.status().is_redirection(), "setup failed: {}", response.text().await.unwrap());
     }
 
     pub fn url(&self, path: &str) -> String {

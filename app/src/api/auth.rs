@@ -1,0 +1,93 @@
+//! First-run setup, sign-in and sign-out.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::access::Role;
+use crate::error::AppError;
+
+/// What the header shows about the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| AppError::internal("session extraction", e))
+}
+
+/// The signed-in user, if any.
+#[server(endpoint = "auth/me")]
+pub async fn fetch_me() -> Result<Option<Me>, AppError> {
+    use crate::backend::{app_state, auth};
+    let state = app_state()?;
+    let me = auth::current_user(&session().await?, &state).await?;
+    Ok(me.map(|c| Me { name: c.user.name, email: c.user.email, role: c.user.role }))
+}
+
+/// Whether the instance still waits for its first administrator.
+#[server(endpoint = "auth/needs-setup")]
+pub async fn fetch_needs_setup() -> Result<bool, AppError> {
+    use crate::backend::{accounts, app_state};
+    Ok(!accounts::has_users(&app_state()?.db).await?)
+}
+
+/// Creates the first administrator and signs them in. Works only while no
+/// user exists; afterwards it answers "not found".
+#[server(endpoint = "auth/setup")]
+pub async fn setup_admin(name: String, email: String, password: String) -> Result<(), AppError> {
+    crate::backend::respond(setup_admin_inner(name, email, password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn setup_admin_inner(name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::backend::{accounts, app_state, auth, passwords};
+    let state = app_state()?;
+    if accounts::has_users(&state.db).await? {
+        return Err(AppError::NotFound);
+    }
+    let name = accounts::normalize_name(&name)?;
+    let email = accounts::normalize_email(&email)?;
+    passwords::check_new_password(&password, &email, &name)
+        .map_err(|e| AppError::invalid("password", e.to_string()))?;
+    let hash = state.passwords.hash(&password).await.map_err(|e| AppError::internal("password hashing", e))?;
+    let now = state.clock.now_millis();
+    let Some(id) = accounts::create_first_admin(&state.db, &name, &email, &hash, now).await? else {
+        // Someone else finished setup a moment earlier.
+        return Err(AppError::NotFound);
+    };
+    let user = accounts::find_by_id(&state.db, id).await?.ok_or(AppError::Internal)?;
+    auth::start_session(&session().await?, &state, &user).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "auth/login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    crate::backend::respond(login_inner(email, password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn login_inner(email: String, password: String) -> Result<(), AppError> {
+    use crate::backend::{app_state, auth};
+    let state = app_state()?;
+    if email.trim().is_empty() {
+        return Err(AppError::invalid("email", "Enter your email address."));
+    }
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Enter your password."));
+    }
+    auth::sign_in(&session().await?, &state, &email, &password).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    crate::backend::auth::end_session(&session().await?).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}

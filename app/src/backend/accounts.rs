@@ -1,0 +1,184 @@
+//! Users and their team memberships in the database.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::audit::{self, AuditEntry};
+use super::Db;
+use crate::domain::access::{Principal, Role, TeamRole};
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, password_hash, disabled_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get(3)?;
+    Ok(User {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        name: row.try_get(2)?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        password_hash: row.try_get(4)?,
+        disabled: row.try_get::<Option<i64>, _>(5)?.is_some(),
+    })
+}
+
+/// Whether anyone has an account yet (before that, only first-run setup works).
+pub async fn has_users(db: &Db) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1) AS any_user")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(count > 0)
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+    let row = sqlx::query(&sql).bind(email).fetch_optional(db.pool()).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// The user as permission checks see them, with their team roles.
+pub async fn principal(db: &Db, user: &User) -> Result<Principal, sqlx::Error> {
+    let rows = sqlx::query("SELECT team_id, role FROM team_members WHERE user_id = $1 ORDER BY team_id")
+        .bind(user.id)
+        .fetch_all(db.pool())
+        .await?;
+    let teams = rows
+        .iter()
+        .map(|row| {
+            let role: String = row.try_get(1)?;
+            let role = TeamRole::parse(&role)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown team role {role:?}").into()))?;
+            Ok((row.try_get::<i64, _>(0)?, role))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Principal { user_id: user.id, role: user.role, teams })
+}
+
+pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Creates the first administrator, exactly once per installation.
+///
+/// The `setup.completed` settings row is the guard: it is inserted in the
+/// same transaction as the user, and its primary key lets only one of two
+/// racing setups commit. Returns `None` when setup had already happened.
+pub async fn create_first_admin(
+    db: &Db,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let guard = sqlx::query(
+        "INSERT INTO instance_settings (key, value, updated_at) VALUES ('setup.completed', 'true', $1)
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if guard.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)
+         VALUES ($1, $2, $3, 'admin', $4, $4) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        now,
+        AuditEntry {
+            actor_user_id: Some(id),
+            actor_label: name,
+            action: "setup.admin_created",
+            subject_type: Some("user"),
+            subject_id: Some(id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Lower-cased, trimmed email, or a field error.
+pub fn normalize_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if email.is_empty() {
+        Err(AppError::invalid("email", "Enter an email address."))
+    } else if valid {
+        Ok(email)
+    } else {
+        Err(AppError::invalid("email", "Enter an email address like name@example.com."))
+    }
+}
+
+/// Trimmed display name, or a field error.
+pub fn normalize_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    match name.chars().count() {
+        0 => Err(AppError::invalid("name", "Enter your name.")),
+        1..=100 => Ok(name.to_string()),
+        _ => Err(AppError::invalid("name", "Use at most 100 characters.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused_with_a_field_error() {
+        assert_eq!(normalize_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@example.com", "ada@.com"]
+        {
+            let err = normalize_email(bad).unwrap_err();
+            assert!(err.field_message("email").is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(normalize_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
+        assert!(normalize_name("   ").unwrap_err().field_message("name").is_some());
+        assert!(normalize_name(&"x".repeat(101)).is_err());
+    }
+}

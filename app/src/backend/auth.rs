@@ -1,0 +1,165 @@
+//! Signing in and out, and who the caller is.
+//!
+//! The session (tower-sessions, stored in the database) holds the user's id
+//! and when they signed in. Every request re-reads the user, so disabling an
+//! account or changing a role takes effect at once. Sessions end after
+//! `idle` without requests (enforced by the session expiry) and, whatever
+//! the activity, `lifetime` after sign-in (enforced here).
+
+use std::time::Duration;
+
+use tower_sessions::Session;
+
+use super::accounts::{self, User};
+use super::audit::{self, AuditEntry};
+use super::session_store::USER_ID_KEY;
+use super::AppState;
+use crate::domain::access::{can, Action, Policy, Principal};
+use crate::error::AppError;
+
+const STARTED_AT_KEY: &str = "auth.started_at";
+
+/// How long sessions last. Configured by the server's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Ends a session after this long without a request.
+    pub idle: Duration,
+    /// Ends a session this long after sign-in, however active.
+    pub lifetime: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy { idle: Duration::from_secs(30 * 60), lifetime: Duration::from_secs(12 * 3600) }
+    }
+}
+
+/// The signed-in caller.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub principal: Principal,
+}
+
+impl CurrentUser {
+    /// Fails closed with 403 unless the caller may perform `action`.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if can(Some(&self.principal), action, &Policy::default()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+fn session_error(err: tower_sessions::session::Error) -> AppError {
+    AppError::internal("session", err)
+}
+
+/// The caller, if signed in with a live session and an enabled account.
+/// An expired or orphaned session is ended on the way.
+pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let started_at = session.get::<i64>(STARTED_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
+    let expired = state.clock.now_millis() - started_at >= state.session_policy.lifetime.as_millis() as i64;
+    let user = if expired { None } else { accounts::find_by_id(&state.db, user_id).await? };
+    match user {
+        Some(user) if !user.disabled => {
+            let principal = accounts::principal(&state.db, &user).await?;
+            Ok(Some(CurrentUser { user, principal }))
+        }
+        _ => {
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The caller, or 401.
+pub async fn require_user(session: &Session, state: &AppState) -> Result<CurrentUser, AppError> {
+    current_user(session, state).await?.ok_or(AppError::Unauthenticated)
+}
+
+/// Signs `user` in on this session under a fresh session id, so an id
+/// planted before sign-in is worthless after it.
+pub async fn start_session(session: &Session, state: &AppState, user: &User) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(USER_ID_KEY, user.id).await.map_err(session_error)?;
+    session.insert(STARTED_AT_KEY, state.clock.now_millis()).await.map_err(session_error)?;
+    Ok(())
+}
+
+/// Ends the session on the server and in the browser.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// The one answer for every failed sign-in, whatever the reason, so the
+/// response does not tell whether an email has an account.
+fn bad_credentials() -> AppError {
+    AppError::invalid("password", "That email and password do not match an account.")
+}
+
+/// Checks credentials and signs the user in. Unknown emails cost a full
+/// password verification too, so timing does not reveal them either.
+pub async fn sign_in(session: &Session, state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
+    let email = email.trim().to_lowercase();
+    let now = state.clock.now_millis();
+    let Some(user) = accounts::find_by_email(&state.db, &email).await? else {
+        state.passwords.verify_dummy(password).await;
+        audit::record(
+            state.db.pool(),
+            now,
+            AuditEntry {
+                actor_label: "anonymous",
+                action: "login.failed",
+                detail: Some("unknown email".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Err(bad_credentials());
+    };
+    let verified = state
+        .passwords
+        .verify(password, &user.password_hash)
+        .await
+        .map_err(|e| AppError::internal("password verification", e))?;
+    if !verified.matched || user.disabled {
+        audit::record(
+            state.db.pool(),
+            now,
+            AuditEntry {
+                actor_user_id: Some(user.id),
+                actor_label: &user.name,
+                action: "login.failed",
+                detail: Some(if user.disabled { "account disabled" } else { "wrong password" }.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Err(bad_credentials());
+    }
+    if verified.needs_rehash {
+        // Upgrade hashes made with older parameters while we hold the password.
+        match state.passwords.hash(password).await {
+            Ok(hash) => accounts::set_password_hash(&state.db, user.id, &hash, now).await?,
+            Err(e) => tracing::warn!(error = %e, user_id = user.id, "could not upgrade password hash"),
+        }
+    }
+    start_session(session, state, &user).await?;
+    audit::record(
+        state.db.pool(),
+        now,
+        AuditEntry {
+            actor_user_id: Some(user.id),
+            actor_label: &user.name,
+            action: "login.succeeded",
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(user)
+}

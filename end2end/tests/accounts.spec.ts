@@ -1,0 +1,66 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, openHydrated, signIn, snapshot, watchConsole } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test('a fresh instance leads to setup, which checks every field', async ({ page }, testInfo) => {
+  const errors = watchConsole(page);
+  await openHydrated(page, '/');
+  // Other tests may already have created the administrator on this server.
+  test.skip(new URL(page.url()).pathname !== '/setup', 'setup already completed on this server');
+
+  await expect(page.getByRole('heading', { name: 'Welcome to Preflight' })).toBeVisible();
+  await page.getByLabel('Your name').fill(' ');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  // The server checks one problem at a time, starting with the name.
+  await expect(page.getByText('Enter your name.')).toBeVisible();
+  await expect(page.getByLabel('Your name')).toHaveAttribute('aria-invalid', 'true');
+
+  await page.getByLabel('Your name').fill(ADMIN.name);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
+  await expect(page.getByLabel('Your name')).toHaveValue(ADMIN.name);
+
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('password1234');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await expect(page.getByText(/too common/)).toBeVisible();
+  await expect(page.getByLabel('Email')).toHaveValue(ADMIN.email);
+  await snapshot(page, testInfo, 'setup-errors');
+
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
+  await expect(page.getByText(ADMIN.name)).toBeVisible();
+
+  // Setup is gone for good.
+  const again = await page.goto('/setup');
+  expect(again?.status()).toBe(404);
+  expect(errors.filter((e) => !e.includes('404') && !e.includes('422'))).toEqual([]);
+});
+
+test('sign out, a wrong password, then sign in', async ({ page }, testInfo) => {
+  const errors = watchConsole(page);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  // Signed out means signed out: pages send you back here.
+  await openHydrated(page, '/status');
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('not my password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('That email and password do not match an account.')).toBeVisible();
+  await expect(page.getByLabel('Email')).toHaveValue(ADMIN.email);
+  await snapshot(page, testInfo, 'login-error');
+
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
+});

@@ -1,0 +1,249 @@
+//! First-run setup, sign-in, sessions and CSRF on both databases, through
+//! the real router with a cookie-keeping client.
+
+mod support;
+
+use std::time::Duration;
+
+use app::backend::Backend;
+use support::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+both_backends!(
+    first_run_leads_to_setup_which_disappears_afterwards,
+    concurrent_setups_create_exactly_one_admin,
+    setup_reports_bad_fields_and_stores_nothing,
+    login_failures_look_the_same_and_login_rotates_the_session,
+    logout_ends_the_session_on_the_server,
+    idle_sessions_expire,
+    sessions_end_after_their_lifetime_however_active,
+    cross_site_posts_are_refused,
+);
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("preflight_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+async fn user_count(server: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(server.db.pool()).await.unwrap()
+}
+
+async fn first_run_leads_to_setup_which_disappears_afterwards(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    for path in ["/", "/status", "/login"] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(location(&response), "/setup");
+    }
+    assert_eq!(server.get("/setup").await.status(), 200);
+
+    server.setup_admin().await;
+    assert_eq!(server.get("/").await.status(), 200, "the new admin is signed in");
+    assert_eq!(server.get("/setup").await.status(), 404, "setup is gone once an admin exists");
+    let again = server
+        .post_form(
+            "/api/auth/setup",
+            &[("name", "Eve"), ("email", "eve@example.com"), ("password", "another long passphrase")],
+        )
+        .await;
+    assert_eq!(again.status(), 404);
+    assert_eq!(user_count(&server).await, 1);
+    let role: String = sqlx::query_scalar("SELECT role FROM users").fetch_one(server.db.pool()).await.unwrap();
+    assert_eq!(role, "admin");
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(server.db.pool()).await.unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+}
+
+async fn concurrent_setups_create_exactly_one_admin(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let attempts = (0..6).map(|i| {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let url = server.url("/api/auth/setup");
+        let origin = server.base.clone();
+        async move {
+            let email = format!("admin{i}@example.com");
+            let form = [("name", "Racer"), ("email", email.as_str()), ("password", "a long enough passphrase")];
+            client
+                .post(url)
+                .header("origin", origin)
+                .header("accept", "text/html")
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures_join_all(attempts).await;
+    let won = statuses.iter().filter(|s| s.is_redirection()).count();
+    assert_eq!(won, 1, "exactly one setup succeeds: {statuses:?}");
+    assert!(statuses.iter().all(|s| s.is_redirection() || s.as_u16() == 404), "{statuses:?}");
+    assert_eq!(user_count(&server).await, 1);
+}
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F::Output: Send,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+async fn setup_reports_bad_fields_and_stores_nothing(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let cases: [(&str, [(&str, &str); 3]); 5] = [
+        ("name", [("name", " "), ("email", "ada@example.com"), ("password", "a long enough passphrase")]),
+        ("email", [("name", "Ada"), ("email", "not-an-email"), ("password", "a long enough passphrase")]),
+        ("password", [("name", "Ada"), ("email", "ada@example.com"), ("password", "short")]),
+        ("password", [("name", "Ada"), ("email", "ada@example.com"), ("password", &"x".repeat(129))]),
+        ("password", [("name", "Ada"), ("email", "ada@example.com"), ("password", "ada@example.com")]),
+    ];
+    for (field, form) in cases {
+        let response = server
+            .client
+            .post(server.url("/api/auth/setup"))
+            .header("origin", &server.base)
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{field}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["Invalid"]["field"], field, "{body}");
+    }
+    assert_eq!(user_count(&server).await, 0);
+}
+
+async fn login_failures_look_the_same_and_login_rotates_the_session(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    server.post_form("/api/auth/logout", &[]).await;
+
+    let attempt = |email: &'static str, password: &'static str| {
+        let server = &server;
+        async move {
+            let response = server
+                .client
+                .post(server.url("/api/auth/login"))
+                .header("origin", &server.base)
+                .header("accept", "application/json")
+                .form(&[("email", email), ("password", password)])
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let unknown = attempt("nobody@example.com", "whatever it is here").await;
+    let wrong = attempt(ADMIN_EMAIL, "not the right password").await;
+    assert_eq!(unknown.0, 422);
+    assert_eq!(unknown, wrong, "unknown email and wrong password answer identically");
+
+    // A session id planted before sign-in must not survive it.
+    let before = server.get("/login").await;
+    let planted = session_cookie(&before);
+    let response =
+        server.post_form("/api/auth/login", &[("email", "  ADA@example.com "), ("password", ADMIN_PASSWORD)]).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let after = session_cookie(&response).expect("login sets a session cookie");
+    assert_ne!(Some(after.clone()), planted);
+    let cookie_header = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("preflight_session="))
+        .unwrap();
+    assert!(cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax"), "{cookie_header}");
+    assert_eq!(server.get("/").await.status(), 200);
+
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'login.%' ORDER BY id")
+            .fetch_all(server.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(events, ["login.failed", "login.failed", "login.succeeded"]);
+}
+
+async fn logout_ends_the_session_on_the_server(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(sessions().await, 1);
+    let response = server.post_form("/api/auth/logout", &[]).await;
+    assert!(response.status().is_redirection());
+    assert_eq!(sessions().await, 0, "the session row is gone, not just the cookie");
+    let page = server.get("/").await;
+    assert_eq!(page.status(), 303);
+    assert_eq!(location(&page), "/login");
+}
+
+async fn idle_sessions_expire(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    server.clock.advance(Duration::from_secs(29 * 60));
+    assert_eq!(server.get("/").await.status(), 200, "29 idle minutes are fine");
+    server.clock.advance(Duration::from_secs(31 * 60));
+    let page = server.get("/").await;
+    assert_eq!(page.status(), 303, "31 idle minutes end the session");
+    assert_eq!(location(&page), "/login");
+}
+
+async fn sessions_end_after_their_lifetime_however_active(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    // A request every 20 minutes keeps the session from idling out...
+    for _ in 0..35 {
+        server.clock.advance(Duration::from_secs(20 * 60));
+        assert_eq!(server.get("/").await.status(), 200);
+    }
+    // ...but 12 hours after sign-in it ends anyway.
+    server.clock.advance(Duration::from_secs(20 * 60));
+    assert_eq!(server.get("/").await.status(), 303);
+}
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let forged = server
+        .client
+        .post(server.url("/api/auth/logout"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let forged =
+        server.client.post(server.url("/api/auth/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(server.get("/").await.status(), 200, "still signed in: the forged requests did nothing");
+    let genuine = server
+        .client
+        .post(server.url("/api/auth/logout"))
+        .header("origin", &server.base)
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(genuine.status().is_redirection(), "{}", genuine.status());
+}
