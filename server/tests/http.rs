@@ -155,9 +155,11 @@ async fn responses_are_compressed(backend: Backend) {
 
 async fn status_server_function_reports_the_database(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
     let response = server
         .client
         .post(server.url("/api/system/status"))
+        .header("origin", &server.base)
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
         .send()

@@ -24,7 +24,7 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {
     use crate::backend::{app_state, auth};
     let state = app_state()?;
-    let me = auth::current_user(&session().await?, &state).await?;
+    let me = auth::current_user(&auth::request_session().await?, &state).await?;
     Ok(me.map(|c| Me { name: c.user.name, email: c.user.email, role: c.user.role }))
 }
 
@@ -60,7 +60,7 @@ async fn setup_admin_inner(name: String, email: String, password: String) -> Res
         return Err(AppError::NotFound);
     };
     let user = accounts::find_by_id(&state.db, id).await?.ok_or(AppError::Internal)?;
-    auth::start_session(&session().await?, &state, &user).await?;
+    auth::start_session(&auth::request_session().await?, &state, &user).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -80,14 +80,15 @@ async fn login_inner(email: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    auth::sign_in(&session().await?, &state, &email, &password).await?;
+    auth::sign_in(&auth::request_session().await?, &state, &email, &password).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    crate::backend::auth::end_session(&session().await?).await?;
+    use crate::backend::auth;
+    auth::end_session(&auth::request_session().await?).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

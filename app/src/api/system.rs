@@ -20,9 +20,16 @@ pub struct InstanceStatus {
 
 #[server(endpoint = "system/status")]
 pub async fn fetch_instance_status() -> Result<InstanceStatus, AppError> {
-    use crate::backend::{app_state, migrations};
+    crate::backend::respond(instance_status().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn instance_status() -> Result<InstanceStatus, AppError> {
+    use crate::backend::{app_state, auth, migrations};
+    use crate::domain::access::Action;
 
     let state = app_state()?;
+    auth::require_user(&auth::request_session().await?, &state).await?.require(Action::ReadDashboard)?;
     let database_reachable = state.db.ping().await.is_ok();
     let history = if database_reachable { migrations::history(&state.db).await? } else { Vec::new() };
     Ok(InstanceStatus {

@@ -52,6 +52,11 @@ impl CurrentUser {
     }
 }
 
+/// The session of the request a server function is answering.
+pub async fn request_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| AppError::internal("session extraction", e))
+}
+
 fn session_error(err: tower_sessions::session::Error) -> AppError {
     AppError::internal("session", err)
 }

@@ -173,6 +173,39 @@ impl TestServer {
         assert!(response.status().is_redirection(), "setup failed: {}", response.text().await.unwrap());
     }
 
+    /// Adds a user directly in the database (there is no invitation flow
+    /// yet) with `password`, global `role` and team memberships.
+    pub async fn seed_user(&self, email: &str, role: &str, password: &str) -> i64 {
+        let hash = app::backend::passwords::Passwords::new(1).hash(password).await.expect("hash");
+        sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 0, 0) RETURNING id",
+        )
+        .bind(email)
+        .bind(email.split('@').next().unwrap())
+        .bind(hash)
+        .bind(role)
+        .fetch_one(self.db.pool())
+        .await
+        .expect("seed user")
+    }
+
+    /// A new cookie-keeping client signed in as `email`.
+    pub async fn client_signed_in_as(&self, email: &str, password: &str) -> reqwest::Client {
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let response = client
+            .post(self.url("/api/auth/login"))
+            .header("origin", &self.base)
+            .header("accept", "text/html")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login request");
+        assert!(response.status().is_redirection(), "sign-in as {email} failed: {}", response.status());
+        client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
