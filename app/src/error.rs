@@ -22,8 +22,8 @@ pub enum AppError {
     Forbidden,
     #[error("That could not be found.")]
     NotFound,
-    #[error("Too many attempts. Please wait a moment and try again.")]
-    TooManyRequests,
+    #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_secs))]
+    TooManyRequests { retry_after_secs: u64 },
     /// Our fault. Details are in the server log, never here.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, tell your administrator.")]
     Internal,
@@ -52,7 +52,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::TooManyRequests => 429,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Unreachable => 502,
         }
@@ -65,6 +65,16 @@ impl AppError {
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!(context, error = %err, "internal error");
         AppError::Internal
+    }
+}
+
+/// "40 seconds", "1 minute", "15 minutes" (rounded up).
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0 | 1 => "1 second".to_string(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "1 minute".to_string(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -123,6 +133,16 @@ mod tests {
         let err = AppError::invalid("name", "Name is required.");
         let bytes = err.ser();
         assert_eq!(AppError::de(bytes), err);
+    }
+
+    #[test]
+    fn waits_read_naturally() {
+        let err = AppError::TooManyRequests { retry_after_secs: 900 };
+        assert_eq!(err.to_string(), "Too many attempts. Try again in 15 minutes.");
+        assert_eq!(wait_text(0), "1 second");
+        assert_eq!(wait_text(40), "40 seconds");
+        assert_eq!(wait_text(75), "1 minute");
+        assert_eq!(wait_text(61 * 2), "3 minutes");
     }
 
     #[test]

@@ -42,3 +42,20 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+-- Sign-in throttling, shared by all replicas. Failures are counted per
+-- submitted email (stored as its SHA-256), whether or not an account has
+-- that email, so a locked account looks exactly like any other.
+CREATE TABLE login_throttle (
+    email_key    TEXT PRIMARY KEY NOT NULL,
+    failures     BIGINT NOT NULL,
+    locked_until BIGINT,
+    updated_at   BIGINT NOT NULL
+);
+
+-- A token bucket per client address; tokens are counted in thousandths.
+CREATE TABLE login_ip_buckets (
+    client_ip    TEXT PRIMARY KEY NOT NULL,
+    tokens_milli BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);

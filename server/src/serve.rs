@@ -12,6 +12,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use app::backend::auth::SessionPolicy;
+use app::backend::throttle::LoginPolicy;
 use app::backend::{migrations, AppState, Db, DbError, DbOptions};
 
 use crate::metrics::Metrics;
@@ -75,6 +76,15 @@ pub fn session_policy(settings: &Settings) -> SessionPolicy {
     SessionPolicy { idle: settings.session_idle, lifetime: settings.session_lifetime }
 }
 
+pub fn login_policy(settings: &Settings) -> LoginPolicy {
+    LoginPolicy {
+        max_failures: settings.login_max_failures,
+        lockout: settings.login_lockout,
+        ip_attempts: settings.login_ip_attempts,
+        ip_window: settings.login_ip_window,
+    }
+}
+
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("preflight")
@@ -97,7 +107,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
     ensure_data_dir(&settings.data_dir)?;
     let listener = bind(settings.addr).await?;
     let db = open_database(settings).await?;
-    let mut state = AppState::new(leptos_options(settings), db, session_policy(settings));
+    let mut state = AppState::new(leptos_options(settings), db, session_policy(settings), login_policy(settings));
     state.started_at = started_at;
     Ok(Prepared { listener, state, metrics: Arc::new(Metrics::new(settings.db_max_connections)) })
 }

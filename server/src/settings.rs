@@ -34,6 +34,10 @@ pub struct Settings {
     pub db_max_connections: u32,
     pub session_idle: Duration,
     pub session_lifetime: Duration,
+    pub login_max_failures: u32,
+    pub login_lockout: Duration,
+    pub login_ip_attempts: u32,
+    pub login_ip_window: Duration,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -60,6 +64,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_DB_MAX_CONNECTIONS", "database pool size, 1 to 100 (default 8)"),
     ("PREFLIGHT_SESSION_IDLE_MINUTES", "sign out after this many minutes without a request (default 30)"),
     ("PREFLIGHT_SESSION_LIFETIME_HOURS", "sign out this many hours after sign-in, however active (default 12)"),
+    ("PREFLIGHT_LOGIN_MAX_FAILURES", "failed sign-ins in a row that lock an email (default 5)"),
+    ("PREFLIGHT_LOGIN_LOCKOUT_MINUTES", "how long such a lock lasts (default 15)"),
+    ("PREFLIGHT_LOGIN_IP_ATTEMPTS", "sign-in attempts one client address may make per window (default 20)"),
+    ("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", "that window, in minutes (default 10)"),
 ];
 
 const CONFIG_VAR: &str = "PREFLIGHT_CONFIG";
@@ -148,6 +156,10 @@ impl Settings {
         };
         let session_idle = Duration::from_secs(60 * number("PREFLIGHT_SESSION_IDLE_MINUTES", 30, 7 * 24 * 60)?);
         let session_lifetime = Duration::from_secs(3600 * number("PREFLIGHT_SESSION_LIFETIME_HOURS", 12, 24 * 90)?);
+        let login_max_failures = number("PREFLIGHT_LOGIN_MAX_FAILURES", 5, 100)? as u32;
+        let login_lockout = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_LOCKOUT_MINUTES", 15, 24 * 60)?);
+        let login_ip_attempts = number("PREFLIGHT_LOGIN_IP_ATTEMPTS", 20, 100_000)? as u32;
+        let login_ip_window = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", 10, 24 * 60)?);
 
         Ok(Settings {
             data_dir,
@@ -160,6 +172,10 @@ impl Settings {
             db_max_connections,
             session_idle,
             session_lifetime,
+            login_max_failures,
+            login_lockout,
+            login_ip_attempts,
+            login_ip_window,
         })
     }
 

@@ -17,7 +17,32 @@ both_backends!(
     idle_sessions_expire,
     sessions_end_after_their_lifetime_however_active,
     cross_site_posts_are_refused,
+    five_failures_lock_an_email_until_the_window_passes,
+    each_client_address_has_an_attempt_budget,
 );
+
+/// One sign-in attempt as the JSON client the UI uses: (status, Retry-After, body).
+async fn try_login(server: &TestServer, email: &str, password: &str) -> (u16, Option<u64>, String) {
+    let response = server
+        .client
+        .post(server.url("/api/auth/login"))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+    (response.status().as_u16(), retry_after, response.text().await.unwrap())
+}
+
+async fn audit_actions(server: &TestServer, prefix: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE $1 ORDER BY id")
+        .bind(format!("{prefix}%"))
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap()
+}
 
 fn location(response: &reqwest::Response) -> String {
     response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
@@ -246,4 +271,56 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert!(genuine.status().is_redirection(), "{}", genuine.status());
+}
+
+async fn five_failures_lock_an_email_until_the_window_passes(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    server.post_form("/api/auth/logout", &[]).await;
+
+    for _ in 0..5 {
+        assert_eq!(try_login(&server, ADMIN_EMAIL, "wrong password, again").await.0, 422);
+        assert_eq!(try_login(&server, "ghost@example.com", "wrong password, again").await.0, 422);
+    }
+    // Locked now: even the right password is refused, without a hint why.
+    let locked = try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(locked.0, 429);
+    let wait = locked.1.expect("Retry-After");
+    assert!((850..=900).contains(&wait), "{wait}");
+    assert_eq!(locked.2, format!(r#"{{"TooManyRequests":{{"retry_after_secs":{wait}}}}}"#));
+    // An email with no account locks exactly the same way (the seconds left
+    // may differ by one when the clock ticks in between).
+    let ghost = try_login(&server, "ghost@example.com", "wrong password, again").await;
+    assert_eq!(ghost.0, 429);
+    assert!(ghost.1.is_some_and(|s| s.abs_diff(wait) <= 1), "{ghost:?}");
+    assert!(ghost.2.starts_with(r#"{"TooManyRequests":"#), "{ghost:?}");
+
+    server.clock.advance(Duration::from_secs(14 * 60));
+    assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 429, "still locked after 14 minutes");
+    server.clock.advance(Duration::from_secs(2 * 60));
+    let (status, _, _) = try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 200, "the lock ends after 15 minutes");
+
+    let events = audit_actions(&server, "login.").await;
+    assert_eq!(events.iter().filter(|e| *e == "login.locked").count(), 2, "{events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "login.unlocked").count(), 1, "{events:?}");
+    assert_eq!(events.last().map(String::as_str), Some("login.succeeded"));
+}
+
+async fn each_client_address_has_an_attempt_budget(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    // 20 attempts per 10 minutes from one address, spread over many emails
+    // so the per-email lock does not interfere.
+    for i in 0..20 {
+        let (status, _, _) = try_login(&server, &format!("guess{i}@example.com"), "some long guess").await;
+        assert_eq!(status, 422, "attempt {i}");
+    }
+    let refused = try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(refused.0, 429, "the 21st attempt is refused, whatever the credentials");
+    assert!(refused.1.is_some_and(|s| (1..=30).contains(&s)), "{:?}", refused.1);
+    // The bucket refills one attempt every 30 seconds.
+    server.clock.advance(Duration::from_secs(31));
+    assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 200);
+    assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 429, "and only one");
 }

@@ -14,8 +14,10 @@ const PASSWORD: &str = "matrix test passphrase";
 const ROLES: [&str; 4] = ["admin", "auditor", "viewer", "member"];
 
 /// (method, path, form body, expected status for [admin, auditor, viewer, member, anonymous]).
+type Row = (&'static str, &'static str, &'static [(&'static str, &'static str)], [u16; 5]);
+
 /// Rows run in order with one session per caller; logout comes last.
-const MATRIX: &[(&str, &str, &[(&str, &str)], [u16; 5])] = &[
+const MATRIX: &[Row] = &[
     ("GET", "/", &[], [200, 200, 200, 200, 303]),
     ("GET", "/status", &[], [200, 200, 200, 200, 303]),
     ("GET", "/setup", &[], [404, 404, 404, 404, 404]),

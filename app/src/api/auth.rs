@@ -14,11 +14,6 @@ pub struct Me {
     pub role: Role,
 }
 
-#[cfg(feature = "ssr")]
-async fn session() -> Result<tower_sessions::Session, AppError> {
-    leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| AppError::internal("session extraction", e))
-}
-
 /// The signed-in user, if any.
 #[server(endpoint = "auth/me")]
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {
@@ -80,7 +75,11 @@ async fn login_inner(email: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    auth::sign_in(&auth::request_session().await?, &state, &email, &password).await?;
+    let client_ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|info| info.0.ip().to_string())
+        .map_err(|e| AppError::internal("client address", e))?;
+    auth::sign_in(&auth::request_session().await?, &state, &client_ip, &email, &password).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

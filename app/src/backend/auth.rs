@@ -13,6 +13,7 @@ use tower_sessions::Session;
 use super::accounts::{self, User};
 use super::audit::{self, AuditEntry};
 use super::session_store::USER_ID_KEY;
+use super::throttle;
 use super::AppState;
 use crate::domain::access::{can, Action, Policy, Principal};
 use crate::error::AppError;
@@ -107,64 +108,92 @@ fn bad_credentials() -> AppError {
     AppError::invalid("password", "That email and password do not match an account.")
 }
 
-/// Checks credentials and signs the user in. Unknown emails cost a full
-/// password verification too, so timing does not reveal them either.
-pub async fn sign_in(session: &Session, state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
+fn too_many(wait: Duration) -> AppError {
+    AppError::TooManyRequests { retry_after_secs: (wait.as_millis() as u64).div_ceil(1000).max(1) }
+}
+
+/// Checks credentials and signs the user in.
+///
+/// Order matters: the client's attempt budget is spent first, then a locked
+/// email is refused without looking at the password. Unknown emails cost a
+/// full password verification too, and every failure gives the same answer,
+/// so neither timing nor wording reveals which emails have accounts.
+pub async fn sign_in(
+    session: &Session,
+    state: &AppState,
+    client_ip: &str,
+    email: &str,
+    password: &str,
+) -> Result<User, AppError> {
     let email = email.trim().to_lowercase();
     let now = state.clock.now_millis();
-    let Some(user) = accounts::find_by_email(&state.db, &email).await? else {
-        state.passwords.verify_dummy(password).await;
-        audit::record(
-            state.db.pool(),
-            now,
-            AuditEntry {
-                actor_label: "anonymous",
-                action: "login.failed",
-                detail: Some("unknown email".into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        return Err(bad_credentials());
-    };
-    let verified = state
-        .passwords
-        .verify(password, &user.password_hash)
-        .await
-        .map_err(|e| AppError::internal("password verification", e))?;
-    if !verified.matched || user.disabled {
-        audit::record(
-            state.db.pool(),
-            now,
-            AuditEntry {
-                actor_user_id: Some(user.id),
-                actor_label: &user.name,
-                action: "login.failed",
-                detail: Some(if user.disabled { "account disabled" } else { "wrong password" }.into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        return Err(bad_credentials());
+    let policy = &state.login_policy;
+    if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, client_ip, now).await? {
+        return Err(too_many(wait));
     }
-    if verified.needs_rehash {
-        // Upgrade hashes made with older parameters while we hold the password.
-        match state.passwords.hash(password).await {
-            Ok(hash) => accounts::set_password_hash(&state.db, user.id, &hash, now).await?,
-            Err(e) => tracing::warn!(error = %e, user_id = user.id, "could not upgrade password hash"),
+    if let Some(wait) = throttle::locked_for(&state.db, &email, now).await? {
+        return Err(too_many(wait));
+    }
+
+    let user = accounts::find_by_email(&state.db, &email).await?;
+    let verified = match &user {
+        Some(user) => Some(
+            state
+                .passwords
+                .verify(password, &user.password_hash)
+                .await
+                .map_err(|e| AppError::internal("password verification", e))?,
+        ),
+        None => {
+            state.passwords.verify_dummy(password).await;
+            None
         }
-    }
+    };
+    let user = match (user, verified) {
+        (Some(user), Some(verified)) if verified.matched && !user.disabled => {
+            if verified.needs_rehash {
+                // Upgrade hashes made with older parameters while we hold the password.
+                match state.passwords.hash(password).await {
+                    Ok(hash) => accounts::set_password_hash(&state.db, user.id, &hash, now).await?,
+                    Err(e) => tracing::warn!(error = %e, user_id = user.id, "could not upgrade password hash"),
+                }
+            }
+            user
+        }
+        (user, _) => {
+            let reason = match &user {
+                None => "unknown email",
+                Some(u) if u.disabled => "account disabled",
+                Some(_) => "wrong password",
+            };
+            let actor = user.as_ref().map(|u| (u.id, u.name.as_str()));
+            let entry = |action| AuditEntry {
+                actor_user_id: actor.map(|(id, _)| id),
+                actor_label: actor.map(|(_, name)| name).unwrap_or("anonymous"),
+                action,
+                detail: Some(format!("{reason}; client {client_ip}")),
+                ..Default::default()
+            };
+            audit::record(state.db.pool(), now, entry("login.failed")).await?;
+            if throttle::record_failure(&state.db, policy, &email, now).await? {
+                audit::record(state.db.pool(), now, entry("login.locked")).await?;
+            }
+            return Err(bad_credentials());
+        }
+    };
+
+    let was_locked = throttle::record_success(&state.db, &email).await?;
     start_session(session, state, &user).await?;
-    audit::record(
-        state.db.pool(),
-        now,
-        AuditEntry {
-            actor_user_id: Some(user.id),
-            actor_label: &user.name,
-            action: "login.succeeded",
-            ..Default::default()
-        },
-    )
-    .await?;
+    let entry = |action| AuditEntry {
+        actor_user_id: Some(user.id),
+        actor_label: &user.name,
+        action,
+        detail: Some(format!("client {client_ip}")),
+        ..Default::default()
+    };
+    if was_locked {
+        audit::record(state.db.pool(), now, entry("login.unlocked")).await?;
+    }
+    audit::record(state.db.pool(), now, entry("login.succeeded")).await?;
     Ok(user)
 }

@@ -11,6 +11,7 @@ pub mod passwords;
 pub mod security;
 pub mod session_store;
 pub mod state;
+pub mod throttle;
 
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use state::{app_state, respond, AppState};

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::auth::SessionPolicy;
 use super::clock::Clock;
 use super::passwords::Passwords;
+use super::throttle::LoginPolicy;
 use super::Db;
 use crate::error::AppError;
 
@@ -21,11 +22,17 @@ pub struct AppState {
     pub clock: Clock,
     pub passwords: Passwords,
     pub session_policy: SessionPolicy,
+    pub login_policy: LoginPolicy,
 }
 
 impl AppState {
     /// State with the production clock and the given session policy.
-    pub fn new(leptos_options: LeptosOptions, db: Db, session_policy: SessionPolicy) -> AppState {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        db: Db,
+        session_policy: SessionPolicy,
+        login_policy: LoginPolicy,
+    ) -> AppState {
         AppState {
             leptos_options,
             db,
@@ -35,6 +42,7 @@ impl AppState {
             // the two cores of everything else.
             passwords: Passwords::new(2),
             session_policy,
+            login_policy,
         }
     }
 }
@@ -54,6 +62,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(err.status_code()))
         {
             response.set_status(status);
+            if let AppError::TooManyRequests { retry_after_secs } = err {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            }
         }
     }
     result

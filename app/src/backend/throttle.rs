@@ -1,0 +1,144 @@
+//! Sign-in throttling, stored in the database so it holds across restarts
+//! and replicas.
+//!
+//! * Per email: after `max_failures` consecutive failures the email is
+//!   locked for `lockout`. Counted for any submitted email, with or without
+//!   an account, so a lock reveals nothing about who has an account.
+//! * Per client address: a token bucket of `ip_attempts` tokens refilled
+//!   evenly over `ip_window`; each attempt takes one.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::Db;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    pub max_failures: u32,
+    pub lockout: Duration,
+    pub ip_attempts: u32,
+    pub ip_window: Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            lockout: Duration::from_secs(15 * 60),
+            ip_attempts: 20,
+            ip_window: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+fn email_key(email: &str) -> String {
+    Sha256::digest(email.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn millis(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+/// How long `email` stays locked, if it is.
+pub async fn locked_for(db: &Db, email: &str, now: i64) -> Result<Option<Duration>, sqlx::Error> {
+    let until: Option<Option<i64>> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE email_key = $1")
+        .bind(email_key(email))
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(until.flatten().filter(|until| *until > now).map(|until| Duration::from_millis((until - now) as u64)))
+}
+
+/// Counts a failed sign-in; returns true when this failure locked the email.
+pub async fn record_failure(db: &Db, policy: &LoginPolicy, email: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let key = email_key(email);
+    let failures: i64 = sqlx::query_scalar(
+        "INSERT INTO login_throttle (email_key, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
+         ON CONFLICT (email_key) DO UPDATE SET failures = login_throttle.failures + 1, updated_at = $2
+         RETURNING failures",
+    )
+    .bind(&key)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    if failures < i64::from(policy.max_failures) {
+        return Ok(false);
+    }
+    // Lock, and start counting afresh for when the lock ends.
+    sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $1, updated_at = $2 WHERE email_key = $3")
+        .bind(now + millis(policy.lockout))
+        .bind(now)
+        .bind(&key)
+        .execute(db.pool())
+        .await?;
+    Ok(true)
+}
+
+/// Clears the failure count after a successful sign-in; returns true when
+/// the email had been locked before (the lock has now ended).
+pub async fn record_success(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("DELETE FROM login_throttle WHERE email_key = $1 RETURNING locked_until")
+        .bind(email_key(email))
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<i64>, _>(0)?.is_some(),
+        None => false,
+    })
+}
+
+/// Takes one attempt from `client_ip`'s bucket, or says how long to wait.
+pub async fn take_ip_attempt(
+    db: &Db,
+    policy: &LoginPolicy,
+    client_ip: &str,
+    now: i64,
+) -> Result<Option<Duration>, sqlx::Error> {
+    const ONE: i64 = 1000;
+    let capacity = i64::from(policy.ip_attempts) * ONE;
+    let window = millis(policy.ip_window).max(1);
+    // Optimistic concurrency: retry when another request changed the row
+    // between our read and our write.
+    loop {
+        let row = sqlx::query("SELECT tokens_milli, updated_at FROM login_ip_buckets WHERE client_ip = $1")
+            .bind(client_ip)
+            .fetch_optional(db.pool())
+            .await?;
+        let Some(row) = row else {
+            let inserted = sqlx::query(
+                "INSERT INTO login_ip_buckets (client_ip, tokens_milli, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (client_ip) DO NOTHING",
+            )
+            .bind(client_ip)
+            .bind(capacity - ONE)
+            .bind(now)
+            .execute(db.pool())
+            .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(None);
+            }
+            continue;
+        };
+        let (tokens, at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        let refilled = (tokens + (now - at).max(0) * capacity / window).min(capacity);
+        if refilled < ONE {
+            let wait_ms = (ONE - refilled) * window / capacity + 1;
+            return Ok(Some(Duration::from_millis(wait_ms as u64)));
+        }
+        let updated = sqlx::query(
+            "UPDATE login_ip_buckets SET tokens_milli = $1, updated_at = $2
+             WHERE client_ip = $3 AND tokens_milli = $4 AND updated_at = $5",
+        )
+        .bind(refilled - ONE)
+        .bind(now.max(at))
+        .bind(client_ip)
+        .bind(tokens)
+        .bind(at)
+        .execute(db.pool())
+        .await?;
+        if updated.rows_affected() == 1 {
+            return Ok(None);
+        }
+    }
+}
