@@ -21,6 +21,14 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create the first administrator without a browser (fresh installs
+    /// only). The password is asked for, or read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
     /// Write a consistent copy of the database to FILE while Preflight runs.
     Backup {
         /// Where to write the backup; must not exist yet.

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use app::backend::{migrations, Db, DbOptions};
+use app::backend::{accounts, migrations, Db, DbOptions};
+use app::error::AppError;
 use server::cli::{Cli, Command};
 use server::settings::Settings;
 use server::{logging, ops, serve};
@@ -46,6 +47,26 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::CreateAdmin { name, email } => {
+            let password = read_new_password()?;
+            serve::ensure_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+            let db = serve::open_database(settings).await.map_err(|e| e.to_string())?;
+            let passwords = app::backend::passwords::Passwords::new(1);
+            let now = app::backend::clock::Clock::system().now_millis();
+            let created = accounts::setup_first_admin(&db, &passwords, now, &name, &email, &password).await;
+            db.close().await;
+            match created {
+                Ok(user) => {
+                    println!("created administrator {} <{}>", user.name, user.email);
+                    Ok(())
+                }
+                Err(AppError::NotFound) => {
+                    Err("an account already exists; create-admin only sets up a fresh installation".into())
+                }
+                Err(AppError::Invalid { field, message }) => Err(format!("{field}: {message}")),
+                Err(other) => Err(other.to_string()),
+            }
+        }
         Command::Backup { file } => {
             let report = ops::backup(&settings.database_url, &file).await.map_err(|e| e.to_string())?;
             println!("backup written to {} ({} bytes)", report.path.display(), report.bytes);
@@ -63,6 +84,24 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
             print_tables(&report.tables);
             Ok(())
         }
+    }
+}
+
+/// Asks twice on a terminal; otherwise reads one line from standard input
+/// (for scripts: `echo "$PASSWORD" | preflight create-admin …`).
+fn read_new_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }
 

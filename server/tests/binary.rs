@@ -138,3 +138,31 @@ fn sigterm_drains_and_exits_cleanly() {
         assert!(!line.contains("SECRET"), "secret reached the log: {line}");
     }
 }
+
+#[test]
+fn create_admin_sets_up_a_fresh_install_once() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |email: &str, password: &str| {
+        let mut child = preflight(dir.path())
+            .args(["create-admin", "--name", "Ada Lovelace", "--email", email])
+            // Only the outcome on stderr; the migration log line is not the subject here.
+            .env("PREFLIGHT_LOG_LEVEL", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("ada@example.com", "short");
+    assert_one_line_failure(&weak, "password: Use at least 12 characters.");
+
+    let created = run("ada@example.com", "analytical engine notes");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created administrator Ada Lovelace <ada@example.com>"));
+
+    let again = run("eve@example.com", "another long passphrase");
+    assert_one_line_failure(&again, "an account already exists");
+}

@@ -39,22 +39,10 @@ pub async fn setup_admin(name: String, email: String, password: String) -> Resul
 
 #[cfg(feature = "ssr")]
 async fn setup_admin_inner(name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{accounts, app_state, auth, passwords};
+    use crate::backend::{accounts, app_state, auth};
     let state = app_state()?;
-    if accounts::has_users(&state.db).await? {
-        return Err(AppError::NotFound);
-    }
-    let name = accounts::normalize_name(&name)?;
-    let email = accounts::normalize_email(&email)?;
-    passwords::check_new_password(&password, &email, &name)
-        .map_err(|e| AppError::invalid("password", e.to_string()))?;
-    let hash = state.passwords.hash(&password).await.map_err(|e| AppError::internal("password hashing", e))?;
     let now = state.clock.now_millis();
-    let Some(id) = accounts::create_first_admin(&state.db, &name, &email, &hash, now).await? else {
-        // Someone else finished setup a moment earlier.
-        return Err(AppError::NotFound);
-    };
-    let user = accounts::find_by_id(&state.db, id).await?.ok_or(AppError::Internal)?;
+    let user = accounts::setup_first_admin(&state.db, &state.passwords, now, &name, &email, &password).await?;
     auth::start_session(&auth::request_session().await?, &state, &user).await?;
     leptos_axum::redirect("/");
     Ok(())

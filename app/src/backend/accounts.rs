@@ -4,6 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::audit::{self, AuditEntry};
+use super::passwords::{check_new_password, Passwords};
 use super::Db;
 use crate::domain::access::{Principal, Role, TeamRole};
 use crate::error::AppError;
@@ -128,6 +129,28 @@ pub async fn create_first_admin(
     .await?;
     tx.commit().await?;
     Ok(Some(id))
+}
+
+/// Validates the form and creates the first administrator (first-run setup
+/// in the browser and `preflight create-admin` both come here). `NotFound`
+/// once any account exists, also when another setup won a race.
+pub async fn setup_first_admin(
+    db: &Db,
+    passwords: &Passwords,
+    now: i64,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> Result<User, AppError> {
+    if has_users(db).await? {
+        return Err(AppError::NotFound);
+    }
+    let name = normalize_name(name)?;
+    let email = normalize_email(email)?;
+    check_new_password(password, &email, &name).map_err(|e| AppError::invalid("password", e.to_string()))?;
+    let hash = passwords.hash(password).await.map_err(|e| AppError::internal("password hashing", e))?;
+    let id = create_first_admin(db, &name, &email, &hash, now).await?.ok_or(AppError::NotFound)?;
+    find_by_id(db, id).await?.ok_or(AppError::Internal)
 }
 
 /// Lower-cased, trimmed email, or a field error.
