@@ -23,15 +23,7 @@ both_backends!(
 
 /// One sign-in attempt as the JSON client the UI uses: (status, Retry-After, body).
 async fn try_login(server: &TestServer, email: &str, password: &str) -> (u16, Option<u64>, String) {
-    let response = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .header("origin", &server.base)
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_json("/api/auth/login", &[("email", email), ("password", password)]).await;
     let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
     (response.status().as_u16(), retry_after, response.text().await.unwrap())
 }
@@ -48,14 +40,15 @@ fn location(response: &reqwest::Response) -> String {
     response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
+/// The whole `Set-Cookie` header of the session cookie, if the response sets it.
+fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("preflight_session="))
-        .map(|c| c.split(';').next().unwrap().to_string())
+        .map(str::to_string)
 }
 
 async fn user_count(server: &TestServer) -> i64 {
@@ -137,15 +130,7 @@ async fn setup_reports_bad_fields_and_stores_nothing(backend: Backend) {
         ("password", [("name", "Ada"), ("email", "ada@example.com"), ("password", "ada@example.com")]),
     ];
     for (field, form) in cases {
-        let response = server
-            .client
-            .post(server.url("/api/auth/setup"))
-            .header("origin", &server.base)
-            .header("accept", "application/json")
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let response = server.post_json("/api/auth/setup", &form).await;
         assert_eq!(response.status(), 422, "{field}");
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["Invalid"]["field"], field, "{body}");
@@ -158,42 +143,27 @@ async fn login_failures_look_the_same_and_login_rotates_the_session(backend: Bac
     server.setup_admin().await;
     server.post_form("/api/auth/logout", &[]).await;
 
-    let attempt = |email: &'static str, password: &'static str| {
-        let server = &server;
-        async move {
-            let response = server
-                .client
-                .post(server.url("/api/auth/login"))
-                .header("origin", &server.base)
-                .header("accept", "application/json")
-                .form(&[("email", email), ("password", password)])
-                .send()
-                .await
-                .unwrap();
-            (response.status(), response.text().await.unwrap())
-        }
-    };
-    let unknown = attempt("nobody@example.com", "whatever it is here").await;
-    let wrong = attempt(ADMIN_EMAIL, "not the right password").await;
+    let unknown = try_login(&server, "nobody@example.com", "whatever it is here").await;
+    let wrong = try_login(&server, ADMIN_EMAIL, "not the right password").await;
     assert_eq!(unknown.0, 422);
     assert_eq!(unknown, wrong, "unknown email and wrong password answer identically");
 
-    // A session id planted before sign-in must not survive it.
-    let before = server.get("/login").await;
-    let planted = session_cookie(&before);
-    let response =
-        server.post_form("/api/auth/login", &[("email", "  ADA@example.com "), ("password", ADMIN_PASSWORD)]).await;
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let after = session_cookie(&response).expect("login sets a session cookie");
-    assert_ne!(Some(after.clone()), planted);
-    let cookie_header = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("preflight_session="))
-        .unwrap();
-    assert!(cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax"), "{cookie_header}");
+    let login = [("email", "  ADA@example.com "), ("password", ADMIN_PASSWORD)];
+    let first = server.post_form("/api/auth/login", &login).await;
+    assert!(first.status().is_redirection(), "{}", first.status());
+    let first_cookie = session_set_cookie(&first).expect("sign-in sets a session cookie");
+    assert!(first_cookie.contains("HttpOnly") && first_cookie.contains("SameSite=Lax"), "{first_cookie}");
+    assert!(first_cookie.contains("Path=/"), "{first_cookie}");
+
+    // Signing in again issues a new id, and the old one stops working: an id
+    // fixed before sign-in is worthless after it.
+    let second = server.post_form("/api/auth/login", &login).await;
+    let second_cookie = session_set_cookie(&second).expect("a new session cookie");
+    let old_pair = first_cookie.split(';').next().unwrap().to_string();
+    assert_ne!(old_pair, second_cookie.split(';').next().unwrap());
+    let stale = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let with_old = stale.get(server.url("/")).header("cookie", &old_pair).send().await.unwrap();
+    assert_eq!(with_old.status(), 303, "the pre-rotation id is dead");
     assert_eq!(server.get("/").await.status(), 200);
 
     let events: Vec<String> =
@@ -201,7 +171,7 @@ async fn login_failures_look_the_same_and_login_rotates_the_session(backend: Bac
             .fetch_all(server.db.pool())
             .await
             .unwrap();
-    assert_eq!(events, ["login.failed", "login.failed", "login.succeeded"]);
+    assert_eq!(events, ["login.failed", "login.failed", "login.succeeded", "login.succeeded"]);
 }
 
 async fn logout_ends_the_session_on_the_server(backend: Backend) {

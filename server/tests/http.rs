@@ -156,15 +156,7 @@ async fn responses_are_compressed(backend: Backend) {
 async fn status_server_function_reports_the_database(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
     server.setup_admin().await;
-    let response = server
-        .client
-        .post(server.url("/api/system/status"))
-        .header("origin", &server.base)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_json("/api/system/status", &[]).await;
     assert_eq!(response.status(), 200);
     let status: serde_json::Value = response.json().await.unwrap();
     assert_eq!(status["database"], backend.name());

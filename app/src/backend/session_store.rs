@@ -51,6 +51,12 @@ impl DbSessionStore {
     }
 }
 
+/// The record's data as stored, and the signed-in user it belongs to.
+fn stored_columns(record: &Record) -> Result<(String, Option<i64>)> {
+    let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+    Ok((data, record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())))
+}
+
 fn backend(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
 }
@@ -62,8 +68,7 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
+        let (data, user_id) = stored_columns(record)?;
         let now = self.clock.now_millis();
         // Ids are 128 random bits; a collision is astronomically unlikely,
         // but if one happens the new session gets a fresh id.
@@ -88,8 +93,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_i64());
+        let (data, user_id) = stored_columns(record)?;
         let now = self.clock.now_millis();
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at)

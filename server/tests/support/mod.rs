@@ -171,6 +171,19 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Calls a server function the way the hydrated UI does (same origin,
+    /// JSON answer).
+    pub async fn post_json(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Completes first-run setup; this client is then signed in as the admin.
     pub async fn setup_admin(&self) {
         let response = self.post_form("/api/auth/setup", &ADMIN_FORM).await;
