@@ -65,27 +65,38 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
+const INSERT: &str = "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, $5)";
+const UPSERT: &str = "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, $5)
+     ON CONFLICT (id_hash) DO UPDATE SET
+        user_id = excluded.user_id, data = excluded.data,
+        expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at";
+
+impl DbSessionStore {
+    /// Writes the record with `sql` (a plain insert or an upsert).
+    async fn write(&self, sql: &str, record: &Record) -> Result<std::result::Result<(), sqlx::Error>> {
+        let (data, user_id) = stored_columns(record)?;
+        Ok(sqlx::query(sql)
+            .bind(id_hash(&record.id))
+            .bind(user_id)
+            .bind(data)
+            .bind(self.expiry_millis(record))
+            .bind(self.clock.now_millis())
+            .execute(self.db.pool())
+            .await
+            .map(|_| ()))
+    }
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        let (data, user_id) = stored_columns(record)?;
-        let now = self.clock.now_millis();
         // Ids are 128 random bits; a collision is astronomically unlikely,
         // but if one happens the new session gets a fresh id.
         loop {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(id_hash(&record.id))
-            .bind(user_id)
-            .bind(&data)
-            .bind(self.expiry_millis(record))
-            .bind(now)
-            .execute(self.db.pool())
-            .await;
-            match inserted {
-                Ok(_) => return Ok(()),
+            match self.write(INSERT, record).await? {
+                Ok(()) => return Ok(()),
                 Err(e) if is_unique_violation(&e) => record.id = Id::default(),
                 Err(e) => return Err(backend(e)),
             }
@@ -93,24 +104,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let (data, user_id) = stored_columns(record)?;
-        let now = self.clock.now_millis();
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (id_hash) DO UPDATE SET
-                user_id = excluded.user_id, data = excluded.data,
-                expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at",
-        )
-        .bind(id_hash(&record.id))
-        .bind(user_id)
-        .bind(&data)
-        .bind(self.expiry_millis(record))
-        .bind(now)
-        .execute(self.db.pool())
-        .await
-        .map_err(backend)?;
-        Ok(())
+        self.write(UPSERT, record).await?.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {

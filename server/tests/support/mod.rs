@@ -159,25 +159,22 @@ impl TestServer {
     }
 
     /// Posts a form to a server function the way a browser without
-    /// JavaScript would (same origin).
+    /// JavaScript would (same origin; a redirect on success).
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header("origin", &self.base)
-            .header("accept", "text/html")
-            .form(form)
-            .send()
-            .await
-            .expect("request")
+        self.post(path, form, "text/html").await
     }
 
     /// Calls a server function the way the hydrated UI does (same origin,
     /// JSON answer).
     pub async fn post_json(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post(path, form, "application/json").await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)], accept: &str) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("origin", &self.base)
-            .header("accept", "application/json")
+            .header("accept", accept)
             .form(form)
             .send()
             .await
