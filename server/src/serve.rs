@@ -12,12 +12,16 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use app::backend::auth::SessionPolicy;
+use app::backend::housekeeping::{self, Swept};
 use app::backend::throttle::LoginPolicy;
 use app::backend::{migrations, AppState, Db, DbError, DbOptions};
 
 use crate::metrics::Metrics;
 use crate::router;
 use crate::settings::Settings;
+
+/// How often expired sessions and stale throttling rows are removed.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -115,6 +119,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let Prepared { listener, state, metrics } = prepare(settings).await?;
     let db = state.db.clone();
+    let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
     let app = router::build(state, metrics, settings);
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
@@ -138,9 +143,24 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         result = server => result.map_err(ServeError::Server)?,
         () = drain_deadline => tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}; stopping anyway"),
     }
+    housekeeping.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Sweeps expired sessions and stale throttling rows every few minutes.
+async fn housekeeping_loop(state: AppState) {
+    let mut every = tokio::time::interval(HOUSEKEEPING_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match housekeeping::sweep(&state.db, &state.clock, &state.login_policy).await {
+            Ok(swept) if swept != Swept::default() => tracing::debug!(?swept, "housekeeping"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

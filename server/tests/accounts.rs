@@ -294,3 +294,22 @@ async fn each_client_address_has_an_attempt_budget(backend: Backend) {
     assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 200);
     assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 429, "and only one");
 }
+
+#[tokio::test]
+async fn housekeeping_removes_expired_sessions_and_stale_throttling() {
+    use app::backend::housekeeping;
+    let (server, _db) = TestServer::for_backend(Backend::Sqlite).await;
+    server.setup_admin().await;
+    try_login(&server, "someone@example.com", "a wrong password").await;
+    let policy = app::backend::throttle::LoginPolicy::default();
+
+    let nothing = housekeeping::sweep(&server.db, &server.clock, &policy).await.unwrap();
+    assert_eq!(nothing, housekeeping::Swept::default(), "nothing is stale yet");
+
+    server.clock.advance(Duration::from_secs(31 * 60));
+    let swept = housekeeping::sweep(&server.db, &server.clock, &policy).await.unwrap();
+    assert_eq!(swept.sessions, 1);
+    assert_eq!(swept.throttle, 2, "the failure count and the address bucket");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(server.db.pool()).await.unwrap();
+    assert_eq!(left, 0);
+}

@@ -48,8 +48,6 @@ pub enum DbError {
     UnsupportedUrl(String),
     #[error("cannot open the {backend} database at {target}: {source}")]
     Connect { backend: &'static str, target: String, source: sqlx::Error },
-    #[error("the database at {0} has no schema yet; run `preflight migrate` first")]
-    NotMigrated(String),
     #[error(transparent)]
     Migration(#[from] super::migrations::MigrationError),
     #[error(transparent)]
@@ -146,10 +144,6 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-
-    pub fn is_closed(&self) -> bool {
-        self.pool.is_closed()
-    }
 }
 
 /// The URL with any password replaced, for messages and logs.
@@ -163,11 +157,6 @@ pub fn redact_url(url: &str) -> String {
         // Not a URL we can parse: show only the scheme, it may hold secrets.
         Err(_) => url.split_once(':').map(|(s, _)| format!("{s}:…")).unwrap_or_else(|| "(unparseable)".into()),
     }
-}
-
-/// Current time as stored in the database: milliseconds since the Unix epoch.
-pub fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]

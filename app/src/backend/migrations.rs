@@ -13,7 +13,8 @@
 use sqlx::migrate::{Migration, Migrator};
 use sqlx::{Acquire, Row};
 
-use super::db::{now_millis, Backend, Db};
+use super::clock::Clock;
+use super::db::{Backend, Db};
 
 static SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -126,7 +127,7 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
         .bind(m.version)
         .bind(m.description.to_string())
         .bind(checksum_hex(&m.checksum))
-        .bind(now_millis())
+        .bind(Clock::system().now_millis())
         .execute(&mut *tx)
         .await
         .map_err(History)?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod housekeeping;
 pub mod migrations;
 pub mod passwords;
 pub mod security;

@@ -26,15 +26,6 @@ impl DbSessionStore {
     pub fn new(db: Db, clock: Clock) -> Self {
         DbSessionStore { db, clock }
     }
-
-    /// Deletes expired sessions; returns how many.
-    pub async fn delete_expired(&self) -> std::result::Result<u64, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(self.clock.now_millis())
-            .execute(self.db.pool())
-            .await?;
-        Ok(done.rows_affected())
-    }
 }
 
 /// Digest under which a session id is stored.
