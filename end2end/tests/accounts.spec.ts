@@ -64,3 +64,29 @@ test('sign out, a wrong password, then sign in', async ({ page }, testInfo) => {
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
 });
+
+test('the sessions page ends a session on another device', async ({ page, browser }, testInfo) => {
+  const errors = watchConsole(page);
+  await signIn(page);
+  const otherDevice = await browser.newContext();
+  const other = await otherDevice.newPage();
+  await signIn(other);
+
+  await page.getByRole('link', { name: ADMIN.name }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your sessions' })).toBeVisible();
+  const sessions = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+  await expect(sessions.filter({ hasText: 'This device' })).toHaveCount(1);
+  const others = sessions.filter({ hasNotText: 'This device' });
+  expect(await others.count()).toBeGreaterThanOrEqual(1);
+  await snapshot(page, testInfo, 'sessions');
+
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await expect(others).toHaveCount(0);
+  await expect(sessions).toHaveCount(1);
+
+  // The other device is signed out on its next page load.
+  await other.goto('/status');
+  await expect(other).toHaveURL(/\/login$/);
+  await otherDevice.close();
+  expect(errors).toEqual([]);
+});

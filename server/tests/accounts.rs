@@ -19,6 +19,7 @@ both_backends!(
     cross_site_posts_are_refused,
     five_failures_lock_an_email_until_the_window_passes,
     each_client_address_has_an_attempt_budget,
+    users_see_and_end_their_own_sessions_only,
 );
 
 /// One sign-in attempt as the JSON client the UI uses: (status, Retry-After, body).
@@ -312,4 +313,40 @@ async fn housekeeping_removes_expired_sessions_and_stale_throttling() {
     assert_eq!(swept.throttle, 2, "the failure count and the address bucket");
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(server.db.pool()).await.unwrap();
     assert_eq!(left, 0);
+}
+
+async fn users_see_and_end_their_own_sessions_only(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let laptop = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let phone = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    server.seed_user("viewer@example.com", "viewer", "viewer passphrase ok").await;
+    let viewer = server.client_signed_in_as("viewer@example.com", "viewer passphrase ok").await;
+
+    let list = server.post_json("/api/account/sessions", &[]).await;
+    assert_eq!(list.status(), 200);
+    let sessions: Vec<serde_json::Value> = list.json().await.unwrap();
+    assert_eq!(sessions.len(), 3, "the admin's three sessions, not the viewer's: {sessions:?}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+
+    // Another user cannot end them.
+    let victim = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_string();
+    let theirs = viewer
+        .post(server.url("/api/account/sessions/end"))
+        .header("origin", &server.base)
+        .form(&[("id", victim.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 404);
+
+    // The owner ends all but the current one; the other devices are out.
+    let ended = server.post_json("/api/account/sessions/end-others", &[]).await;
+    assert_eq!(ended.text().await.unwrap(), "2");
+    for other in [&laptop, &phone] {
+        let page = other.get(server.url("/")).send().await.unwrap();
+        assert_eq!(page.status(), 303, "ended sessions no longer work");
+    }
+    assert_eq!(server.get("/").await.status(), 200, "the current session goes on");
+    assert_eq!(viewer.get(server.url("/")).send().await.unwrap().status(), 200, "other users are untouched");
 }

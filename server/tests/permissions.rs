@@ -21,6 +21,10 @@ const MATRIX: &[Row] = &[
     ("GET", "/", &[], [200, 200, 200, 200, 303]),
     ("GET", "/status", &[], [200, 200, 200, 200, 303]),
     ("GET", "/setup", &[], [404, 404, 404, 404, 404]),
+    ("GET", "/account/sessions", &[], [200, 200, 200, 200, 303]),
+    ("POST", "/api/account/sessions", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/sessions/end", &[("id", "not-a-session-of-yours")], [404, 404, 404, 404, 401]),
+    ("POST", "/api/account/sessions/end-others", &[], [200, 200, 200, 200, 401]),
     ("POST", "/api/system/status", &[], [200, 200, 200, 200, 401]),
     ("POST", "/api/auth/me", &[], [200, 200, 200, 200, 200]),
     (

@@ -43,7 +43,7 @@ async fn setup_admin_inner(name: String, email: String, password: String) -> Res
     let state = app_state()?;
     let now = state.clock.now_millis();
     let user = accounts::setup_first_admin(&state.db, &state.passwords, now, &name, &email, &password).await?;
-    auth::start_session(&auth::request_session().await?, &state, &user).await?;
+    auth::start_session(&auth::request_session().await?, &state, &user, &auth::Client::of_request().await).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -63,11 +63,8 @@ async fn login_inner(email: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    let client_ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|info| info.0.ip().to_string())
-        .map_err(|e| AppError::internal("client address", e))?;
-    auth::sign_in(&auth::request_session().await?, &state, &client_ip, &email, &password).await?;
+    let client = auth::Client::of_request().await;
+    auth::sign_in(&auth::request_session().await?, &state, &client, &email, &password).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

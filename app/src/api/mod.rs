@@ -2,4 +2,5 @@
 //! may do on the server and returns `Result<_, AppError>`.
 
 pub mod auth;
+pub mod sessions;
 pub mod system;

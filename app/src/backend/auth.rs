@@ -19,6 +19,8 @@ use crate::domain::access::{can, Action, Policy, Principal};
 use crate::error::AppError;
 
 const STARTED_AT_KEY: &str = "auth.started_at";
+/// The session key for the device description shown on the sessions page.
+pub const DEVICE_KEY: &str = "auth.device";
 
 /// How long sessions last. Configured by the server's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,11 +92,36 @@ pub async fn require_user(session: &Session, state: &AppState) -> Result<Current
 
 /// Signs `user` in on this session under a fresh session id, so an id
 /// planted before sign-in is worthless after it.
-pub async fn start_session(session: &Session, state: &AppState, user: &User) -> Result<(), AppError> {
+pub async fn start_session(session: &Session, state: &AppState, user: &User, client: &Client) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session.insert(USER_ID_KEY, user.id).await.map_err(session_error)?;
     session.insert(STARTED_AT_KEY, state.clock.now_millis()).await.map_err(session_error)?;
+    session.insert(DEVICE_KEY, &client.device).await.map_err(session_error)?;
     Ok(())
+}
+
+/// Who is on the other end of a request, as far as we can tell.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// Peer address (a proxy's, when behind one).
+    pub ip: String,
+    /// The browser's User-Agent, shortened; shown on the sessions page.
+    pub device: String,
+}
+
+impl Client {
+    /// The client of the request a server function is answering.
+    pub async fn of_request() -> Client {
+        let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map(|info| info.0.ip().to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        let device = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::USER_AGENT)?.to_str().ok().map(str::to_string))
+            .map(|ua| ua.chars().take(200).collect())
+            .unwrap_or_else(|| "Unknown device".into());
+        Client { ip, device }
+    }
 }
 
 /// Ends the session on the server and in the browser.
@@ -121,10 +148,11 @@ fn too_many(wait: Duration) -> AppError {
 pub async fn sign_in(
     session: &Session,
     state: &AppState,
-    client_ip: &str,
+    client: &Client,
     email: &str,
     password: &str,
 ) -> Result<User, AppError> {
+    let client_ip = client.ip.as_str();
     let email = email.trim().to_lowercase();
     let now = state.clock.now_millis();
     let policy = &state.login_policy;
@@ -183,7 +211,7 @@ pub async fn sign_in(
     };
 
     let was_locked = throttle::record_success(&state.db, &email).await?;
-    start_session(session, state, &user).await?;
+    start_session(session, state, &user, client).await?;
     let entry = |action| AuditEntry {
         actor_user_id: Some(user.id),
         actor_label: &user.name,

@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod passwords;
 pub mod security;
 pub mod session_store;
+pub mod sessions;
 pub mod state;
 pub mod throttle;
 

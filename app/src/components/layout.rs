@@ -88,7 +88,9 @@ fn SignedInHeader(me: Me) -> impl IntoView {
             </ul>
         </nav>
         <div class="user-menu">
-            <span class="user-menu__name" title=me.email>{me.name}</span>
+            <A href="/account/sessions" attr:class="user-menu__name" attr:title=format!("{} · your sessions", me.email)>
+                {me.name}
+            </A>
             <ActionForm action=logout attr:class="user-menu__form">
                 <button type="submit" class="button button--secondary">"Sign out"</button>
             </ActionForm>

@@ -2,4 +2,5 @@
 //! I/O, so both sides compute the same answer and tests are cheap.
 
 pub mod access;
+pub mod device;
 pub mod theme;

@@ -4,5 +4,6 @@ pub mod error;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod sessions;
 pub mod setup;
 pub mod status;
