@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 
@@ -80,9 +81,34 @@ def parse_latency(text: str, label: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wrk(url, duration, connections):
+def sign_in(port, email, password) -> str:
+    """Signs in like the login form does; returns the session cookie pair."""
+    import urllib.parse
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    body = urllib.parse.urlencode({"email": email, "password": password}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/auth/login",
+        data=body,
+        headers={"Accept": "text/html", "Origin": f"http://127.0.0.1:{port}"},
+    )
+    try:
+        response = urllib.request.build_opener(NoRedirect).open(request)
+    except urllib.error.HTTPError as redirect:  # 302 after a successful sign-in
+        response = redirect
+    cookie = response.headers.get("Set-Cookie", "")
+    if not cookie.startswith("preflight_session="):
+        sys.exit(f"bench: sign-in failed ({response.status})")
+    return cookie.split(";")[0]
+
+
+def wrk(url, duration, connections, cookie=None):
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *headers, url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -109,8 +135,12 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="preflight-bench-")
     try:
         # Create and migrate the database once: cold start is measured "with an existing database".
-        subprocess.run([args.bin, "migrate"], env={"PREFLIGHT_DATA_DIR": data_dir, "PATH": os.environ["PATH"]},
-                       check=True, stdout=subprocess.DEVNULL)
+        email, password = "bench@example.com", "benchmark passphrase"
+        subprocess.run(
+            [args.bin, "create-admin", "--name", "Bench", "--email", email],
+            env={"PREFLIGHT_DATA_DIR": data_dir, "PATH": os.environ["PATH"], "PREFLIGHT_LOG_LEVEL": "warn"},
+            input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL,
+        )
         starts = []
         for _ in range(args.starts):
             port = free_port()
@@ -123,11 +153,13 @@ def main():
         port = free_port()
         proc = start(args.bin, args.site_root, data_dir, port)
         wait_ready(port, proc)
-        for path in ("/", "/status", "/healthz"):
+        cookie = sign_in(port, email, password)
+        for path in ("/login", "/healthz"):
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}").read()
         time.sleep(2)
         idle_rss = rss_mib(proc.pid)
-        page = wrk(f"http://127.0.0.1:{port}/", args.duration, args.connections)
+        page = wrk(f"http://127.0.0.1:{port}/", args.duration, args.connections, cookie)
+        login_page = wrk(f"http://127.0.0.1:{port}/login", args.duration, args.connections)
         health = wrk(f"http://127.0.0.1:{port}/healthz", args.duration, args.connections)
         loaded_rss = rss_mib(proc.pid)
         stop(proc)
@@ -143,11 +175,12 @@ def main():
         f"| cold start to ready (existing DB), median of {args.starts} | {statistics.median(starts):.0f} ms (min {min(starts):.0f}, max {max(starts):.0f}) | < 300 ms |",
         f"| RSS at idle | {idle_rss:.1f} MiB | < 40 MiB |",
         f"| RSS after load | {loaded_rss:.1f} MiB | |",
-        f"| GET / (server-rendered page) | {page['rps']:.0f} req/s, p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms | |",
+        f"| GET / signed in (session read + save, user lookup, render) | {page['rps']:.0f} req/s, p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms | |",
+        f"| GET /login (anonymous server-rendered page) | {login_page['rps']:.0f} req/s, p50 {login_page['p50']:.2f} ms, p99 {login_page['p99']:.2f} ms | |",
         f"| GET /healthz | {health['rps']:.0f} req/s, p50 {health['p50']:.2f} ms, p99 {health['p99']:.2f} ms | |",
     ]
-    if page["non2xx"] or health["non2xx"]:
-        lines.append(f"\nWARNING: non-2xx responses during load: page {page['non2xx']}, healthz {health['non2xx']}")
+    if page["non2xx"] or health["non2xx"] or login_page["non2xx"]:
+        lines.append(f"\nWARNING: non-2xx/3xx responses during load: / {page['non2xx']}, /login {login_page['non2xx']}, /healthz {health['non2xx']}")
     report = "\n".join(lines)
     print(report)
     os.makedirs("bench-results", exist_ok=True)

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
@@ -125,6 +126,13 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    // Streamed pages are written in several chunks; without TCP_NODELAY,
+    // Nagle's algorithm holds the later ones back ~40 ms for an ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
         async move {
             shutdown_signal().await;

@@ -70,8 +70,10 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
-    /// A hash of a random password, verified against by [`Passwords::verify_dummy`].
-    dummy_hash: Arc<str>,
+    /// A hash of a random password, verified against by
+    /// [`Passwords::verify_dummy`]. Made on first use, so start-up and
+    /// one-shot commands never pay for an Argon2 run they do not need.
+    dummy_hash: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl fmt::Debug for Passwords {
@@ -133,13 +135,9 @@ fn needs_rehash(parsed: &PasswordHash<'_>) -> bool {
 
 impl Passwords {
     /// At most `max_concurrent` (at least 1) hashes or verifications run at
-    /// once; the others wait their turn. Computes the dummy hash, which takes
-    /// one Argon2 run on the calling thread.
+    /// once; the others wait their turn.
     pub fn new(max_concurrent: usize) -> Self {
-        let mut random = [0u8; 32];
-        OsRng.fill_bytes(&mut random);
-        let dummy_hash = hash_blocking(&random).expect("hashing a random password with constant parameters succeeds");
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy_hash: dummy_hash.into() }
+        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy_hash: Default::default() }
     }
 
     /// Runs `work` on the blocking pool once a permit is free. The permit
@@ -173,8 +171,19 @@ impl Passwords {
     /// login for an unknown account takes about as long as a real one and
     /// does not reveal which accounts exist. The outcome is always a mismatch.
     pub async fn verify_dummy(&self, password: &str) {
-        let dummy = Arc::clone(&self.dummy_hash);
-        if let Err(error) = self.verify(password, &dummy).await {
+        let dummy = self
+            .dummy_hash
+            .get_or_try_init(|| async {
+                let mut random = [0u8; 32];
+                OsRng.fill_bytes(&mut random);
+                self.run(move || hash_blocking(&random)).await?
+            })
+            .await;
+        let outcome = match dummy {
+            Ok(dummy) => self.verify(password, dummy).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = outcome {
             tracing::warn!(%error, "dummy password verification failed");
         }
     }
@@ -302,9 +311,11 @@ mod tests {
     #[tokio::test]
     async fn dummy_verification_runs_and_debug_hides_the_hash() {
         let passwords = Passwords::new(1);
+        assert!(passwords.dummy_hash.get().is_none(), "made only when first needed");
         passwords.verify_dummy(PASSWORD).await;
-        assert!(passwords.dummy_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(!passwords.verify(PASSWORD, &passwords.dummy_hash).await.unwrap().matched);
+        let dummy = passwords.dummy_hash.get().expect("made by the first dummy verification");
+        assert!(dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(!passwords.verify(PASSWORD, dummy).await.unwrap().matched);
         let debug = format!("{passwords:?}");
         assert!(!debug.contains("argon2"), "{debug}");
     }
