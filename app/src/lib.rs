@@ -27,8 +27,8 @@ use leptos_router::{
 use crate::components::layout::Layout;
 use crate::components::theme_toggle::current_theme;
 use crate::pages::{
-    error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFound, sessions::SessionsPage, setup::SetupPage,
-    status::StatusPage,
+    account::AccountPage, error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    sessions::SessionsPage, setup::SetupPage, status::StatusPage,
 };
 
 /// The HTML document. Rendered on the server for every page request; the
@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("status") view=StatusPage/>
                         <Route path=path!("login") view=LoginPage/>
+                        <Route path=path!("account") view=AccountPage/>
                         <Route path=path!("account/sessions") view=SessionsPage/>
                         // Async, so the 404 status is known before anything is sent.
                         <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async/>

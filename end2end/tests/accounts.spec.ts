@@ -73,6 +73,8 @@ test('the sessions page ends a session on another device', async ({ page, browse
   await signIn(other);
 
   await page.getByRole('link', { name: ADMIN.name }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+  await page.getByRole('link', { name: 'Your sessions' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Your sessions' })).toBeVisible();
   const sessions = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
   await expect(sessions.filter({ hasText: 'This device' })).toHaveCount(1);
@@ -89,4 +91,34 @@ test('the sessions page ends a session on another device', async ({ page, browse
   await expect(other).toHaveURL(/\/login$/);
   await otherDevice.close();
   expect(errors).toEqual([]);
+});
+
+test('changing the password checks the current one and signs out other devices', async ({ page, browser }, testInfo) => {
+  const errors = watchConsole(page);
+  await signIn(page);
+  const otherDevice = await browser.newContext();
+  const other = await otherDevice.newPage();
+  await signIn(other);
+
+  await openHydrated(page, '/account');
+  await page.getByLabel('Current password').fill('not my password');
+  await page.getByLabel('New password', { exact: true }).fill('an interim passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('That is not your current password.')).toBeVisible();
+  await snapshot(page, testInfo, 'account-error');
+
+  await page.getByLabel('Current password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status')).toHaveText('Password changed. Other sessions were signed out.');
+  await other.goto('/status');
+  await expect(other).toHaveURL(/\/login$/);
+
+  // Put the shared test password back for the tests that follow.
+  await page.getByLabel('Current password').fill('an interim passphrase');
+  await page.getByLabel('New password', { exact: true }).fill(ADMIN.password);
+  const restored = page.waitForResponse((r) => r.url().endsWith('/api/account/password'));
+  await page.getByRole('button', { name: 'Change password' }).click();
+  expect((await restored).status()).toBe(200);
+  await otherDevice.close();
+  expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
 });

@@ -20,6 +20,7 @@ both_backends!(
     five_failures_lock_an_email_until_the_window_passes,
     each_client_address_has_an_attempt_budget,
     users_see_and_end_their_own_sessions_only,
+    changing_the_password_ends_every_other_session,
 );
 
 /// One sign-in attempt as the JSON client the UI uses: (status, Retry-After, body).
@@ -349,4 +350,34 @@ async fn users_see_and_end_their_own_sessions_only(backend: Backend) {
     }
     assert_eq!(server.get("/").await.status(), 200, "the current session goes on");
     assert_eq!(viewer.get(server.url("/")).send().await.unwrap().status(), 200, "other users are untouched");
+}
+
+async fn changing_the_password_ends_every_other_session(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let other_device = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let new_password = "a completely new passphrase";
+
+    let field_of = |body: serde_json::Value| body["Invalid"]["field"].as_str().unwrap_or_default().to_string();
+    let wrong = server
+        .post_json("/api/account/password", &[("current_password", "not my password"), ("new_password", new_password)])
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(field_of(wrong.json().await.unwrap()), "current_password");
+    let weak = server
+        .post_json("/api/account/password", &[("current_password", ADMIN_PASSWORD), ("new_password", "password1234")])
+        .await;
+    assert_eq!(weak.status(), 422);
+    assert_eq!(field_of(weak.json().await.unwrap()), "new_password");
+    assert_eq!(other_device.get(server.url("/")).send().await.unwrap().status(), 200, "failures change nothing");
+
+    let changed = server
+        .post_json("/api/account/password", &[("current_password", ADMIN_PASSWORD), ("new_password", new_password)])
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(server.get("/").await.status(), 200, "this session goes on");
+    assert_eq!(other_device.get(server.url("/")).send().await.unwrap().status(), 303, "the other session ended");
+    assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 422, "the old password is gone");
+    assert_eq!(try_login(&server, ADMIN_EMAIL, new_password).await.0, 200);
+    assert_eq!(audit_actions(&server, "password.").await, ["password.changed"]);
 }

@@ -135,7 +135,8 @@ fn bad_credentials() -> AppError {
     AppError::invalid("password", "That email and password do not match an account.")
 }
 
-fn too_many(wait: Duration) -> AppError {
+/// The 429 answer for a caller who must wait `wait`.
+pub fn too_many(wait: Duration) -> AppError {
     AppError::TooManyRequests { retry_after_secs: (wait.as_millis() as u64).div_ceil(1000).max(1) }
 }
 

@@ -88,7 +88,7 @@ fn SignedInHeader(me: Me) -> impl IntoView {
             </ul>
         </nav>
         <div class="user-menu">
-            <A href="/account/sessions" attr:class="user-menu__name" attr:title=format!("{} · your sessions", me.email)>
+            <A href="/account" attr:class="user-menu__name" attr:title=format!("{} · your account", me.email)>
                 {me.name}
             </A>
             <ActionForm action=logout attr:class="user-menu__form">
