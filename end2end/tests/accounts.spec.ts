@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN, openHydrated, signIn, snapshot, watchConsole } from './helpers';
+import { ADMIN, openHydrated, signIn, signInOnAnotherDevice, snapshot, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -68,9 +68,7 @@ test('sign out, a wrong password, then sign in', async ({ page }, testInfo) => {
 test('the sessions page ends a session on another device', async ({ page, browser }, testInfo) => {
   const errors = watchConsole(page);
   await signIn(page);
-  const otherDevice = await browser.newContext();
-  const other = await otherDevice.newPage();
-  await signIn(other);
+  const { context: otherDevice, page: other } = await signInOnAnotherDevice(browser);
 
   await page.getByRole('link', { name: ADMIN.name }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
@@ -96,9 +94,7 @@ test('the sessions page ends a session on another device', async ({ page, browse
 test('changing the password checks the current one and signs out other devices', async ({ page, browser }, testInfo) => {
   const errors = watchConsole(page);
   await signIn(page);
-  const otherDevice = await browser.newContext();
-  const other = await otherDevice.newPage();
-  await signIn(other);
+  const { context: otherDevice, page: other } = await signInOnAnotherDevice(browser);
 
   await openHydrated(page, '/account');
   await page.getByLabel('Current password').fill('not my password');

@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
 import * as path from 'node:path';
 
 /** Collects console errors and uncaught exceptions for the whole test. */
@@ -44,4 +44,12 @@ export async function signIn(page: Page) {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
+}
+
+/** A second browser, signed in as the administrator: "another device". */
+export async function signInOnAnotherDevice(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  return { context, page };
 }

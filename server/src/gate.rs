@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::Method;
 use tower_sessions::Session;
 
-use app::backend::{accounts, auth, AppState};
+use app::backend::{auth, AppState};
 
 /// Paths that are not pages: API, assets, operational endpoints.
 fn is_page(path: &str) -> bool {
@@ -27,7 +27,7 @@ pub async fn pages(State(state): State<AppState>, session: Session, req: Request
     if req.method() != Method::GET || !is_page(&path) {
         return next.run(req).await;
     }
-    let has_users = match accounts::has_users(&state.db).await {
+    let has_users = match state.has_users().await {
         Ok(has) => has,
         // Let the page render its own error; readiness reports the database.
         Err(_) => return next.run(req).await,

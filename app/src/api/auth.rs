@@ -26,8 +26,7 @@ pub async fn fetch_me() -> Result<Option<Me>, AppError> {
 /// Whether the instance still waits for its first administrator.
 #[server(endpoint = "auth/needs-setup")]
 pub async fn fetch_needs_setup() -> Result<bool, AppError> {
-    use crate::backend::{accounts, app_state};
-    Ok(!accounts::has_users(&app_state()?.db).await?)
+    Ok(!crate::backend::app_state()?.has_users().await?)
 }
 
 /// Creates the first administrator and signs them in. Works only while no

@@ -1,5 +1,7 @@
 //! The state every request handler and server function can reach.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::FromRef;
@@ -23,6 +25,9 @@ pub struct AppState {
     pub passwords: Passwords,
     pub session_policy: SessionPolicy,
     pub login_policy: LoginPolicy,
+    /// Set once any account exists; it never goes back, so page loads stop
+    /// asking the database after first-run setup.
+    has_users: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -43,7 +48,20 @@ impl AppState {
             passwords: Passwords::new(2),
             session_policy,
             login_policy,
+            has_users: Arc::default(),
         }
+    }
+
+    /// Whether anyone has an account yet (before that, only first-run setup works).
+    pub async fn has_users(&self) -> Result<bool, sqlx::Error> {
+        if self.has_users.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let has = super::accounts::has_users(&self.db).await?;
+        if has {
+            self.has_users.store(true, Ordering::Relaxed);
+        }
+        Ok(has)
     }
 }
 

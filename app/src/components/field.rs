@@ -63,3 +63,23 @@ pub fn Field(
         </div>
     }
 }
+
+/// A problem with the whole form, shown above its fields.
+#[component]
+pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || message.get().map(|m| view! { <p class="alert" role="alert">{m}</p> })
+}
+
+/// The submit button, disabled and relabelled while the action runs.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class="button" disabled=move || pending.get()>
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

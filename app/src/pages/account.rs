@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::account::ChangePassword;
-use crate::components::field::{field_error, form_error, Field};
+use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
 
 /// The signed-in user's account: password, and a way to their sessions.
 #[component]
@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
             <h2 id="password-heading">"Change password"</h2>
             <p class="muted">"Changing your password signs you out on every other device."</p>
             <ActionForm action=change attr:novalidate=true>
-                {move || form_error(result).get().map(|m| view! { <p class="alert" role="alert">{m}</p> })}
+                <FormAlert message=form_error(result)/>
                 {move || changed().then(|| view! { <p class="notice" role="status">"Password changed. Other sessions were signed out."</p> })}
                 <Field
                     label="Current password"
@@ -39,9 +39,7 @@ pub fn AccountPage() -> impl IntoView {
                     hint="At least 12 characters; common passwords are refused."
                     error=field_error(result, "new_password")
                 />
-                <button type="submit" class="button" disabled=move || change.pending().get()>
-                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
-                </button>
+                <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending()/>
             </ActionForm>
         </section>
     }

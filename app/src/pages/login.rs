@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::Login;
-use crate::components::field::{field_error, form_error, Field};
+use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -15,7 +15,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             <p class="muted">"Use the email address your administrator registered."</p>
             <ActionForm action=action attr:novalidate=true>
-                {move || form_error(result).get().map(|m| view! { <p class="alert" role="alert">{m}</p> })}
+                <FormAlert message=form_error(result)/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(result, "email")/>
                 <Field
                     label="Password"
@@ -24,9 +24,7 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="current-password"
                     error=field_error(result, "password")
                 />
-                <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending()/>
             </ActionForm>
         </section>
     }

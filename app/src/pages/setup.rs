@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{fetch_needs_setup, SetupAdmin};
-use crate::components::field::{field_error, form_error, Field};
+use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
 use crate::pages::not_found::NotFound;
 
 /// First run: creates the first administrator. Gone (404) once anyone exists.
@@ -35,7 +35,7 @@ fn SetupForm() -> impl IntoView {
             <h1>"Welcome to Preflight"</h1>
             <p class="muted">"Create the first administrator account. You can invite everyone else afterwards."</p>
             <ActionForm action=action attr:novalidate=true>
-                {move || form_error(result).get().map(|m| view! { <p class="alert" role="alert">{m}</p> })}
+                <FormAlert message=form_error(result)/>
                 <Field label="Your name" name="name" autocomplete="name" error=field_error(result, "name")/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(result, "email")/>
                 <Field
@@ -46,9 +46,7 @@ fn SetupForm() -> impl IntoView {
                     hint="At least 12 characters; common passwords are refused."
                     error=field_error(result, "password")
                 />
-                <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating account…" } else { "Create administrator" }}
-                </button>
+                <SubmitButton label="Create administrator" busy_label="Creating account…" pending=action.pending()/>
             </ActionForm>
         </section>
     }
