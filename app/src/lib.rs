@@ -27,8 +27,21 @@ use leptos_router::{
 use crate::components::layout::Layout;
 use crate::components::theme_toggle::current_theme;
 use crate::pages::{
-    account::AccountPage, error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    sessions::SessionsPage, setup::SetupPage, status::StatusPage,
+    account::AccountPage,
+    admin_settings::AdminSettingsPage,
+    error::ErrorPage,
+    forgot::ForgotPasswordPage,
+    home::HomePage,
+    link::{InvitePage, ResetPasswordPage},
+    login::LoginPage,
+    mfa::MfaPage,
+    not_found::NotFound,
+    people::{PeoplePage, PersonPage},
+    sessions::SessionsPage,
+    setup::SetupPage,
+    status::StatusPage,
+    teams::{TeamPage, TeamsPage},
+    verify::VerifyPage,
 };
 
 /// The HTML document. Rendered on the server for every page request; the
@@ -72,8 +85,18 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=HomePage/>
                         <Route path=path!("status") view=StatusPage/>
                         <Route path=path!("login") view=LoginPage/>
+                        <Route path=path!("login/verify") view=VerifyPage/>
+                        <Route path=path!("forgot-password") view=ForgotPasswordPage/>
+                        <Route path=path!("reset-password/:token") view=ResetPasswordPage/>
+                        <Route path=path!("invite/:token") view=InvitePage/>
                         <Route path=path!("account") view=AccountPage/>
                         <Route path=path!("account/sessions") view=SessionsPage/>
+                        <Route path=path!("account/mfa") view=MfaPage/>
+                        <Route path=path!("teams") view=TeamsPage/>
+                        <Route path=path!("teams/:id") view=TeamPage/>
+                        <Route path=path!("admin/users") view=PeoplePage/>
+                        <Route path=path!("admin/users/:id") view=PersonPage/>
+                        <Route path=path!("admin/settings") view=AdminSettingsPage/>
                         // Async, so the 404 status is known before anything is sent.
                         <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async/>
                     </Routes>

@@ -1,6 +1,8 @@
 //! Who may open which page: before the first administrator exists every
-//! page leads to `/setup`; after that, pages other than `/login` and `/setup`
-//! need a signed-in user and send everyone else to `/login`.
+//! page leads to `/setup`; after that, pages other than the sign-in ones
+//! (see [`is_public`]) need a signed-in user and send everyone else to
+//! `/login`. An administrator who must set up two-step sign-in is sent to
+//! `/account/mfa` from every other page.
 //!
 //! This guards page loads only. Server functions and other routes check the
 //! caller themselves (see `app::backend::auth`), so this is convenience, not
@@ -22,6 +24,16 @@ fn is_page(path: &str) -> bool {
         || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
 }
 
+const MFA_PAGE: &str = "/account/mfa";
+
+/// Pages for people who are not signed in: signing in, first-run setup and
+/// the pages single-use links open.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/login/verify" | "/setup" | "/forgot-password")
+        || path.starts_with("/reset-password/")
+        || path.starts_with("/invite/")
+}
+
 pub async fn pages(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if req.method() != Method::GET || !is_page(&path) {
@@ -35,10 +47,11 @@ pub async fn pages(State(state): State<AppState>, session: Session, req: Request
     if !has_users {
         return if path == "/setup" { next.run(req).await } else { Redirect::to("/setup").into_response() };
     }
-    if matches!(path.as_str(), "/login" | "/setup") {
+    if is_public(&path) {
         return next.run(req).await;
     }
     match auth::current_user(&session, &state).await {
+        Ok(Some(me)) if me.must_enrol_mfa && path != MFA_PAGE => Redirect::to(MFA_PAGE).into_response(),
         Ok(Some(_)) => next.run(req).await,
         Ok(None) => Redirect::to("/login").into_response(),
         Err(_) => next.run(req).await,
@@ -47,7 +60,17 @@ pub async fn pages(State(state): State<AppState>, session: Session, req: Request
 
 #[cfg(test)]
 mod tests {
-    use super::is_page;
+    use super::{is_page, is_public};
+
+    #[test]
+    fn sign_in_pages_are_public_and_others_not() {
+        for public in ["/login", "/login/verify", "/forgot-password", "/reset-password/abc", "/invite/abc", "/setup"] {
+            assert!(is_public(public), "{public}");
+        }
+        for private in ["/", "/account", "/account/mfa", "/admin/users", "/teams", "/invitex"] {
+            assert!(!is_public(private), "{private}");
+        }
+    }
 
     #[test]
     fn pages_are_told_apart_from_assets_and_endpoints() {

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::backend::mail::{MailError, Mailer};
 use app::backend::Backend;
 use url::Url;
 
@@ -38,6 +39,8 @@ pub struct Settings {
     pub login_lockout: Duration,
     pub login_ip_attempts: u32,
     pub login_ip_window: Duration,
+    /// Outgoing mail (password resets, invitations); None sends none.
+    pub mailer: Option<Mailer>,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -68,6 +71,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_LOGIN_LOCKOUT_MINUTES", "how long such a lock lasts (default 15)"),
     ("PREFLIGHT_LOGIN_IP_ATTEMPTS", "sign-in attempts one client address may make per window (default 20)"),
     ("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", "that window, in minutes (default 10)"),
+    ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
+    ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
 
 const CONFIG_VAR: &str = "PREFLIGHT_CONFIG";
@@ -161,6 +166,17 @@ impl Settings {
         let login_ip_attempts = number("PREFLIGHT_LOGIN_IP_ATTEMPTS", 20, 100_000)? as u32;
         let login_ip_window = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", 10, 24 * 60)?);
 
+        let mailer = match (get("PREFLIGHT_SMTP_URL"), get("PREFLIGHT_SMTP_FROM")) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(invalid("PREFLIGHT_SMTP_FROM", "is required when PREFLIGHT_SMTP_URL is set"));
+            }
+            (Some(url), Some(from)) => Some(Mailer::new(url.trim(), from.trim()).map_err(|e| {
+                let name = if matches!(e, MailError::From(_)) { "PREFLIGHT_SMTP_FROM" } else { "PREFLIGHT_SMTP_URL" };
+                invalid(name, e.to_string())
+            })?),
+        };
+
         Ok(Settings {
             data_dir,
             database_url,
@@ -176,6 +192,7 @@ impl Settings {
             login_lockout,
             login_ip_attempts,
             login_ip_window,
+            mailer,
         })
     }
 

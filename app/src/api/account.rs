@@ -11,12 +11,19 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     crate::backend::respond(server::change_password(current_password, new_password).await)
 }
 
+/// Changes the caller's name and email. A new email needs the current
+/// password (the email is where reset links go).
+#[server(endpoint = "account/profile")]
+pub async fn update_profile(name: String, email: String, current_password: String) -> Result<(), AppError> {
+    crate::backend::respond(server::update_profile(name, email, current_password).await)
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
     use crate::backend::audit::{self, AuditEntry};
     use crate::backend::passwords::check_new_password;
-    use crate::backend::{accounts, app_state, auth, session_store, sessions, throttle};
+    use crate::backend::{accounts, app_state, auth, session_store, sessions, user_admin};
     use crate::domain::access::Action;
 
     pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
@@ -27,20 +34,7 @@ mod server {
         let user = &me.user;
         let now = state.clock.now_millis();
 
-        // Guessing the current password from a borrowed session is throttled
-        // like sign-in.
-        if let Some(wait) = throttle::locked_for(&state.db, &user.email, now).await? {
-            return Err(auth::too_many(wait));
-        }
-        let verified = state
-            .passwords
-            .verify(&current, &user.password_hash)
-            .await
-            .map_err(|e| AppError::internal("password verification", e))?;
-        if !verified.matched {
-            throttle::record_failure(&state.db, &state.login_policy, &user.email, now).await?;
-            return Err(AppError::invalid("current_password", "That is not your current password."));
-        }
+        auth::confirm_password(&state, user, &current, "current_password").await?;
         check_new_password(&new, &user.email, &user.name)
             .map_err(|e| AppError::invalid("new_password", e.to_string()))?;
         if new == current {
@@ -65,5 +59,17 @@ mod server {
         )
         .await?;
         Ok(())
+    }
+
+    pub async fn update_profile(name: String, email: String, current_password: String) -> Result<(), AppError> {
+        let state = app_state()?;
+        let session = auth::request_session().await?;
+        let me = auth::require_user(&session, &state).await?;
+        me.require(Action::ManageOwnAccount)?;
+        let new_email = accounts::normalize_email(&email)?;
+        if new_email != me.user.email {
+            auth::confirm_password(&state, &me.user, &current_password, "current_password").await?;
+        }
+        user_admin::update_profile(&state.db, &me.user, &name, &new_email, state.clock.now_millis()).await
     }
 }

@@ -2,6 +2,11 @@
 //! may do on the server and returns `Result<_, AppError>`.
 
 pub mod account;
+pub mod admin_settings;
 pub mod auth;
+pub mod links;
+pub mod mfa;
 pub mod sessions;
 pub mod system;
+pub mod teams;
+pub mod users;

@@ -15,11 +15,21 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Empty until an invited user chooses a password.
     pub password_hash: String,
     pub disabled: bool,
+    /// When the user's powers last changed; older sessions get a new id.
+    pub privileges_changed_at: i64,
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, password_hash, disabled_at";
+impl User {
+    /// False for an invited user who has not chosen a password yet.
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, password_hash, disabled_at, privileges_changed_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get(3)?;
@@ -30,6 +40,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
         password_hash: row.try_get(4)?,
         disabled: row.try_get::<Option<i64>, _>(5)?.is_some(),
+        privileges_changed_at: row.try_get(6)?,
     })
 }
 

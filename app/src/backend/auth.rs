@@ -14,11 +14,18 @@ use super::accounts::{self, User};
 use super::audit::{self, AuditEntry};
 use super::session_store::USER_ID_KEY;
 use super::throttle;
-use super::AppState;
-use crate::domain::access::{can, Action, Policy, Principal};
+use super::{instance_settings, mfa, AppState};
+use crate::domain::access::{can, Action, Policy, Principal, Role};
 use crate::error::AppError;
 
 const STARTED_AT_KEY: &str = "auth.started_at";
+/// `privileges_changed_at` of the user when this session last got its id.
+const PRIVILEGES_AT_KEY: &str = "auth.privileges_at";
+/// Between a correct password and the second factor: who, and since when.
+const PENDING_USER_KEY: &str = "auth.pending_user_id";
+const PENDING_AT_KEY: &str = "auth.pending_at";
+/// How long the second-factor step waits after the password.
+const PENDING_LIFETIME_MS: i64 = 5 * 60 * 1000;
 /// The session key for the device description shown on the sessions page.
 pub const DEVICE_KEY: &str = "auth.device";
 
@@ -42,11 +49,18 @@ impl Default for SessionPolicy {
 pub struct CurrentUser {
     pub user: User,
     pub principal: Principal,
+    /// An administrator who must set up a second factor before anything
+    /// else (the "administrators need MFA" setting).
+    pub must_enrol_mfa: bool,
 }
 
 impl CurrentUser {
-    /// Fails closed with 403 unless the caller may perform `action`.
+    /// Fails closed with 403 unless the caller may perform `action`. Until
+    /// a required second factor is set up, only the own account is allowed.
     pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if self.must_enrol_mfa && action != Action::ManageOwnAccount {
+            return Err(AppError::Forbidden);
+        }
         if can(Some(&self.principal), action, &Policy::default()) {
             Ok(())
         } else {
@@ -65,7 +79,8 @@ fn session_error(err: tower_sessions::session::Error) -> AppError {
 }
 
 /// The caller, if signed in with a live session and an enabled account.
-/// An expired or orphaned session is ended on the way.
+/// An expired or orphaned session is ended on the way; a session older than
+/// the user's last change of powers gets a new id.
 pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID_KEY).await.map_err(session_error)? else {
         return Ok(None);
@@ -75,8 +90,16 @@ pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<
     let user = if expired { None } else { accounts::find_by_id(&state.db, user_id).await? };
     match user {
         Some(user) if !user.disabled => {
+            let seen = session.get::<i64>(PRIVILEGES_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
+            if user.privileges_changed_at > seen {
+                session.cycle_id().await.map_err(session_error)?;
+                session.insert(PRIVILEGES_AT_KEY, user.privileges_changed_at).await.map_err(session_error)?;
+            }
             let principal = accounts::principal(&state.db, &user).await?;
-            Ok(Some(CurrentUser { user, principal }))
+            let must_enrol_mfa = user.role == Role::Admin
+                && instance_settings::get_bool(&state.db, instance_settings::REQUIRE_ADMIN_MFA).await?
+                && !mfa::status(&state.db, user.id).await?.0;
+            Ok(Some(CurrentUser { user, principal, must_enrol_mfa }))
         }
         _ => {
             session.flush().await.map_err(session_error)?;
@@ -94,7 +117,10 @@ pub async fn require_user(session: &Session, state: &AppState) -> Result<Current
 /// planted before sign-in is worthless after it.
 pub async fn start_session(session: &Session, state: &AppState, user: &User, client: &Client) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
+    session.remove_value(PENDING_USER_KEY).await.map_err(session_error)?;
+    session.remove_value(PENDING_AT_KEY).await.map_err(session_error)?;
     session.insert(USER_ID_KEY, user.id).await.map_err(session_error)?;
+    session.insert(PRIVILEGES_AT_KEY, user.privileges_changed_at).await.map_err(session_error)?;
     session.insert(STARTED_AT_KEY, state.clock.now_millis()).await.map_err(session_error)?;
     session.insert(DEVICE_KEY, &client.device).await.map_err(session_error)?;
     Ok(())
@@ -124,6 +150,29 @@ impl Client {
     }
 }
 
+/// Re-checks the signed-in user's password before a sensitive change. It is
+/// throttled like sign-in, so a borrowed session cannot be used to guess it;
+/// a wrong password is an error on `field`.
+pub async fn confirm_password(state: &AppState, user: &User, password: &str, field: &str) -> Result<(), AppError> {
+    let now = state.clock.now_millis();
+    if let Some(wait) = throttle::locked_for(&state.db, &user.email, now).await? {
+        return Err(too_many(wait));
+    }
+    if password.is_empty() {
+        return Err(AppError::invalid(field, "Enter your current password."));
+    }
+    let verified = state
+        .passwords
+        .verify(password, &user.password_hash)
+        .await
+        .map_err(|e| AppError::internal("password verification", e))?;
+    if !verified.matched {
+        throttle::record_failure(&state.db, &state.login_policy, &user.email, now).await?;
+        return Err(AppError::invalid(field, "That is not your current password."));
+    }
+    Ok(())
+}
+
 /// Ends the session on the server and in the browser.
 pub async fn end_session(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
@@ -140,7 +189,17 @@ pub fn too_many(wait: Duration) -> AppError {
     AppError::TooManyRequests { retry_after_secs: (wait.as_millis() as u64).div_ceil(1000).max(1) }
 }
 
-/// Checks credentials and signs the user in.
+/// Where a correct password leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in.
+    Done,
+    /// The password was right; the second factor is asked for next.
+    NeedsCode,
+}
+
+/// Checks credentials and signs the user in (or, with a second factor,
+/// remembers them as half signed in until [`complete_second_factor`]).
 ///
 /// Order matters: the client's attempt budget is spent first, then a locked
 /// email is refused without looking at the password. Unknown emails cost a
@@ -152,7 +211,7 @@ pub async fn sign_in(
     client: &Client,
     email: &str,
     password: &str,
-) -> Result<User, AppError> {
+) -> Result<SignIn, AppError> {
     let client_ip = client.ip.as_str();
     let email = email.trim().to_lowercase();
     let now = state.clock.now_millis();
@@ -166,14 +225,15 @@ pub async fn sign_in(
 
     let user = accounts::find_by_email(&state.db, &email).await?;
     let verified = match &user {
-        Some(user) => Some(
+        // Invited users without a password fall through to the dummy hash.
+        Some(user) if user.has_password() => Some(
             state
                 .passwords
                 .verify(password, &user.password_hash)
                 .await
                 .map_err(|e| AppError::internal("password verification", e))?,
         ),
-        None => {
+        _ => {
             state.passwords.verify_dummy(password).await;
             None
         }
@@ -193,6 +253,7 @@ pub async fn sign_in(
             let reason = match &user {
                 None => "unknown email",
                 Some(u) if u.disabled => "account disabled",
+                Some(u) if !u.has_password() => "invitation not accepted yet",
                 Some(_) => "wrong password",
             };
             let actor = user.as_ref().map(|u| (u.id, u.name.as_str()));
@@ -211,18 +272,96 @@ pub async fn sign_in(
         }
     };
 
-    let was_locked = throttle::record_success(&state.db, &email).await?;
-    start_session(session, state, &user, client).await?;
+    if mfa::status(&state.db, user.id).await?.0 {
+        // Half signed in: a fresh id, and only a note of who is expected.
+        session.cycle_id().await.map_err(session_error)?;
+        session.insert(PENDING_USER_KEY, user.id).await.map_err(session_error)?;
+        session.insert(PENDING_AT_KEY, now).await.map_err(session_error)?;
+        return Ok(SignIn::NeedsCode);
+    }
+    finish_sign_in(session, state, client, &user, "password").await?;
+    Ok(SignIn::Done)
+}
+
+/// Starts the session after every factor checked out, and records it.
+async fn finish_sign_in(
+    session: &Session,
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    method: &str,
+) -> Result<(), AppError> {
+    let now = state.clock.now_millis();
+    let was_locked = throttle::record_success(&state.db, &user.email).await?;
+    start_session(session, state, user, client).await?;
     let entry = |action| AuditEntry {
         actor_user_id: Some(user.id),
         actor_label: &user.name,
         action,
-        detail: Some(format!("client {client_ip}")),
+        detail: Some(format!("{method}; client {}", client.ip)),
         ..Default::default()
     };
     if was_locked {
         audit::record(state.db.pool(), now, entry("login.unlocked")).await?;
     }
     audit::record(state.db.pool(), now, entry("login.succeeded")).await?;
-    Ok(user)
+    Ok(())
+}
+
+/// The user waiting for their second factor on this session, if the
+/// password step was recent enough.
+pub async fn pending_second_factor(session: &Session, state: &AppState) -> Result<Option<User>, AppError> {
+    let Some(user_id) = session.get::<i64>(PENDING_USER_KEY).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let since = session.get::<i64>(PENDING_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
+    if state.clock.now_millis() - since > PENDING_LIFETIME_MS {
+        return Ok(None);
+    }
+    Ok(accounts::find_by_id(&state.db, user_id).await?.filter(|u| !u.disabled))
+}
+
+/// The second sign-in step: an authenticator code or a recovery code.
+/// Wrong and replayed codes count as failed sign-ins for the account (so
+/// five lock it) and spend the client's attempt budget like passwords do.
+pub async fn complete_second_factor(
+    session: &Session,
+    state: &AppState,
+    client: &Client,
+    code: &str,
+) -> Result<(), AppError> {
+    let user = pending_second_factor(session, state).await?.ok_or_else(|| {
+        AppError::invalid("code", "Your sign-in took too long. Go back and enter your password again.")
+    })?;
+    let now = state.clock.now_millis();
+    let policy = &state.login_policy;
+    if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, &client.ip, now).await? {
+        return Err(too_many(wait));
+    }
+    if let Some(wait) = throttle::locked_for(&state.db, &user.email, now).await? {
+        return Err(too_many(wait));
+    }
+    let method = match mfa::check(&state.db, user.id, code, now).await? {
+        mfa::Checked::Totp => "authenticator code",
+        mfa::Checked::RecoveryCode => "recovery code",
+        outcome @ (mfa::Checked::Wrong | mfa::Checked::Replayed) => {
+            let reason = if outcome == mfa::Checked::Replayed { "code already used" } else { "wrong code" };
+            let entry = |action| AuditEntry {
+                actor_user_id: Some(user.id),
+                actor_label: &user.name,
+                action,
+                detail: Some(format!("{reason}; client {}", client.ip)),
+                ..Default::default()
+            };
+            audit::record(state.db.pool(), now, entry("login.mfa_failed")).await?;
+            if throttle::record_failure(&state.db, policy, &user.email, now).await? {
+                audit::record(state.db.pool(), now, entry("login.locked")).await?;
+            }
+            return Err(AppError::invalid(
+                "code",
+                "That code is not valid. Use the current code from your app (each works once) or a recovery code.",
+            ));
+        }
+    };
+    finish_sign_in(session, state, client, &user, method).await
 }

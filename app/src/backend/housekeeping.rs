@@ -1,5 +1,5 @@
 //! Periodic clean-up of rows that have outlived their purpose: expired
-//! sessions and stale sign-in throttling state. Safe to run on every
+//! sessions, stale sign-in throttling state and used or expired links. Safe to run on every
 //! replica at once: each statement is an idempotent DELETE.
 
 use super::clock::Clock;
@@ -11,6 +11,7 @@ use super::Db;
 pub struct Swept {
     pub sessions: u64,
     pub throttle: u64,
+    pub tokens: u64,
 }
 
 pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept, sqlx::Error> {
@@ -33,5 +34,6 @@ pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept
         .execute(db.pool())
         .await?
         .rows_affected();
-    Ok(Swept { sessions, throttle: counts + buckets })
+    let tokens = super::tokens::sweep(db, now).await?;
+    Ok(Swept { sessions, throttle: counts + buckets, tokens })
 }

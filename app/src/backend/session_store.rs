@@ -5,7 +5,6 @@
 //! copied into its own column so a user's sessions can be listed and ended.
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
@@ -30,7 +29,7 @@ impl DbSessionStore {
 
 /// Digest under which a session id is stored.
 pub fn id_hash(id: &Id) -> String {
-    Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    super::secrets::sha256_hex(&id.to_string())
 }
 
 impl DbSessionStore {

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use super::auth::SessionPolicy;
 use super::clock::Clock;
+use super::mail::Mailer;
 use super::passwords::Passwords;
 use super::throttle::LoginPolicy;
 use super::Db;
@@ -25,6 +26,10 @@ pub struct AppState {
     pub passwords: Passwords,
     pub session_policy: SessionPolicy,
     pub login_policy: LoginPolicy,
+    /// The address people use to reach Preflight; links in mail start with it.
+    pub public_url: url::Url,
+    /// Outgoing mail, when SMTP is configured.
+    pub mailer: Option<Mailer>,
     /// Set once any account exists; it never goes back, so page loads stop
     /// asking the database after first-run setup.
     has_users: Arc<AtomicBool>,
@@ -48,8 +53,26 @@ impl AppState {
             passwords: Passwords::new(2),
             session_policy,
             login_policy,
+            public_url: url::Url::parse("http://127.0.0.1:3000/").expect("a valid URL"),
+            mailer: None,
             has_users: Arc::default(),
         }
+    }
+
+    /// Where people reach Preflight (links in mail and for admins to copy).
+    pub fn with_public_url(mut self, url: url::Url) -> Self {
+        self.public_url = url;
+        self
+    }
+
+    pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
+    /// An absolute URL for `path` on the public address.
+    pub fn link(&self, path: &str) -> String {
+        self.public_url.join(path).map(String::from).unwrap_or_else(|_| path.to_string())
     }
 
     /// Whether anyone has an account yet (before that, only first-run setup works).

@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::Db;
@@ -34,7 +33,7 @@ impl Default for LoginPolicy {
 }
 
 fn email_key(email: &str) -> String {
-    Sha256::digest(email.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    super::secrets::sha256_hex(email)
 }
 
 fn millis(d: Duration) -> i64 {

@@ -29,6 +29,10 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// What the input starts with (an existing name, say).
+    #[prop(optional, into)]
+    value: Option<String>,
+    #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -56,9 +60,56 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                inputmode=inputmode
+                value=value
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
             />
+            {move || error.get().map(|message| view! { <p class="field__error" id=error_id.clone()>{message}</p> })}
+        </div>
+    }
+}
+
+/// A labelled drop-down list; `options` are (value, label) pairs.
+#[component]
+pub fn SelectField(
+    #[prop(into)] label: String,
+    name: String,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] selected: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{}", name.replace(['[', ']'], "-"));
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || match (hint.is_some(), error.get().is_some()) {
+            (true, true) => Some(format!("{hint_id} {error_id}")),
+            (true, false) => Some(hint_id.clone()),
+            (false, true) => Some(error_id.clone()),
+            (false, false) => None,
+        }
+    };
+    view! {
+        <div class="field" class:field--invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|text| view! { <p class="field__hint" id=hint_id.clone()>{text}</p> })}
+            <select
+                id=id
+                name=name
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+            >
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is_selected = selected.as_deref() == Some(value.as_str());
+                        view! { <option value=value selected=is_selected>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
             {move || error.get().map(|message| view! { <p class="field__error" id=error_id.clone()>{message}</p> })}
         </div>
     }

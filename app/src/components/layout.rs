@@ -9,9 +9,12 @@ use leptos_router::hooks::use_location;
 
 use super::theme_toggle::ThemeToggle;
 use crate::api::auth::{fetch_me, Logout, Me};
+use crate::domain::access::Role;
 
 /// The pages reachable from the main navigation.
-const NAV_ITEMS: &[(&str, &str)] = &[("/", "Overview"), ("/status", "System status")];
+const NAV_ITEMS: &[(&str, &str)] = &[("/", "Overview"), ("/teams", "Teams"), ("/status", "System status")];
+/// Added for administrators.
+const ADMIN_NAV_ITEMS: &[(&str, &str)] = &[("/admin/users", "People"), ("/admin/settings", "Settings")];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -55,6 +58,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 fn SignedInHeader(me: Me) -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
+    let admin_items = if me.role == Role::Admin { ADMIN_NAV_ITEMS } else { &[] };
     view! {
         <button
             type="button"
@@ -77,6 +81,7 @@ fn SignedInHeader(me: Me) -> impl IntoView {
             <ul>
                 {NAV_ITEMS
                     .iter()
+                    .chain(admin_items)
                     .map(|(href, label)| {
                         view! {
                             <li>

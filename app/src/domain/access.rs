@@ -18,6 +18,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, most powerful first (the order forms list them in).
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Auditor, Role::Member, Role::Viewer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -45,6 +48,16 @@ impl Role {
             Role::Member => "Team member",
         }
     }
+
+    /// One line on what the role may do, for forms and the people list.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Role::Admin => "Manages people, teams, templates and settings; can do everything.",
+            Role::Auditor => "Reads everything and reviews evidence; changes no checklist or evidence.",
+            Role::Viewer => "Reads scorecards and services; changes nothing.",
+            Role::Member => "Works on the services of the teams they belong to.",
+        }
+    }
 }
 
 /// A user's role within one team.
@@ -55,6 +68,13 @@ pub enum TeamRole {
 }
 
 impl TeamRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            TeamRole::Lead => "Lead",
+            TeamRole::Member => "Member",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TeamRole::Lead => "lead",

@@ -3,12 +3,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::account::ChangePassword;
+use crate::api::account::{ChangePassword, UpdateProfile};
+use crate::api::auth::fetch_me;
+use crate::api::mfa::fetch_mfa_status;
 use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
 
-/// The signed-in user's account: password, and a way to their sessions.
+/// The signed-in user's account: name and email, password, two-step
+/// sign-in, and a way to their sessions.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let profile = ServerAction::<UpdateProfile>::new();
+    let profile_result = profile.value();
+    let me = Resource::new(move || profile.version().get(), |_| fetch_me());
+    let mfa = Resource::new(|| (), |_| fetch_mfa_status());
     let change = ServerAction::<ChangePassword>::new();
     let result = change.value();
     let changed = move || matches!(result.get(), Some(Ok(())));
@@ -18,6 +25,71 @@ pub fn AccountPage() -> impl IntoView {
             <h1>"Your account"</h1>
             <A href="/account/sessions" attr:class="button button--secondary">"Your sessions"</A>
         </div>
+        <section class="panel form-panel" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Name and email"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    me.get()
+                        .map(|answer| match answer {
+                            Ok(Some(me)) => {
+                                view! {
+                                    <ActionForm action=profile attr:novalidate=true>
+                                        <FormAlert message=form_error(profile_result)/>
+                                        {move || {
+                                            matches!(profile_result.get(), Some(Ok(())))
+                                                .then(|| view! { <p class="notice" role="status">"Saved."</p> })
+                                        }}
+                                        <Field label="Name" name="name" autocomplete="name" value=me.name.clone() error=field_error(profile_result, "name")/>
+                                        <Field label="Email" name="email" kind="email" autocomplete="email" value=me.email.clone() error=field_error(profile_result, "email")/>
+                                        <Field
+                                            label="Current password"
+                                            name="current_password"
+                                            kind="password"
+                                            autocomplete="current-password"
+                                            hint="Needed only when you change your email."
+                                            error=field_error(profile_result, "current_password")
+                                        />
+                                        <SubmitButton label="Save" busy_label="Saving…" pending=profile.pending()/>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => ().into_any(),
+                            Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+        <section class="panel form-panel" aria-labelledby="mfa-heading">
+            <h2 id="mfa-heading">"Two-step sign-in"</h2>
+            <Suspense fallback=|| ()>
+                {move || {
+                    mfa.get()
+                        .map(|answer| match answer {
+                            Ok(status) if status.enrolled => {
+                                view! {
+                                    <p>
+                                        <span class="badge badge--ok">"On"</span>
+                                        {format!(" Authenticator app; {} recovery codes left.", status.recovery_codes_left)}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(_) => {
+                                view! {
+                                    <p>
+                                        <span class="badge">"Off"</span>
+                                        " Protect your account with a code from an authenticator app."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            <A href="/account/mfa" attr:class="button button--secondary">"Manage two-step sign-in"</A>
+        </section>
         <section class="panel form-panel" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <p class="muted">"Changing your password signs you out on every other device."</p>

@@ -1,10 +1,17 @@
 //! One module per route.
 
 pub mod account;
+pub mod admin_settings;
 pub mod error;
+pub mod forgot;
 pub mod home;
+pub mod link;
 pub mod login;
+pub mod mfa;
 pub mod not_found;
+pub mod people;
 pub mod sessions;
 pub mod setup;
 pub mod status;
+pub mod teams;
+pub mod verify;

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::backend::{migrations, AppState, Backend, Db, DbOptions};
+use app::backend::{migrations, Backend, Db, DbOptions};
 use server::metrics::Metrics;
 use server::settings::Settings;
 use tokio::sync::oneshot;
@@ -128,12 +128,7 @@ impl TestServer {
     pub async fn start(db: Db, settings: &Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(
-            server::serve::leptos_options(settings),
-            db.clone(),
-            server::serve::session_policy(settings),
-            server::serve::login_policy(settings),
-        );
+        let state = server::serve::app_state(settings, db.clone());
         let clock = state.clock.clone();
         let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,240 @@
+//! Administering people: list, invite, change role, disable, end sessions,
+//! hand out sign-in links. Every function here needs `ManageUsers`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::access::{Role, TeamRole};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserStatus {
+    Active,
+    /// Has not chosen a password yet; the invitation link (if any is live)
+    /// expires at the given time.
+    Invited {
+        expires_at_ms: Option<i64>,
+    },
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMembership {
+    pub team_id: i64,
+    pub team_name: String,
+    pub role: TeamRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    /// Has a confirmed second factor.
+    pub mfa: bool,
+    /// Most recent request of any live or recent session.
+    pub last_seen_ms: Option<i64>,
+    pub teams: Vec<UserMembership>,
+}
+
+/// Someone who can be added to a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// A single-use link an administrator passes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedLink {
+    pub user_name: String,
+    /// "invitation" or "password reset".
+    pub kind: String,
+    pub url: String,
+    pub expires_at_ms: i64,
+    /// Also sent by mail (SMTP is configured).
+    pub mailed: bool,
+}
+
+/// One `teams[i]` value of the new-user form: `"<team id>:<lead|member>"`,
+/// or empty for "not in this team".
+pub fn parse_membership(value: &str) -> Result<Option<(i64, TeamRole)>, AppError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::invalid("teams", "Choose a team role from the list.");
+    let (id, role) = value.split_once(':').ok_or_else(bad)?;
+    Ok(Some((id.parse().map_err(|_| bad())?, TeamRole::parse(role).ok_or_else(bad)?)))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::backend::auth::{self, CurrentUser};
+    use crate::backend::tokens::Purpose;
+    use crate::backend::user_admin::{self, Actor};
+    use crate::backend::{app_state, AppState};
+    use crate::domain::access::Action;
+
+    pub async fn admin() -> Result<(AppState, CurrentUser), AppError> {
+        let state = app_state()?;
+        let me = auth::require_user(&auth::request_session().await?, &state).await?;
+        me.require(Action::ManageUsers)?;
+        Ok((state, me))
+    }
+
+    pub async fn list() -> Result<Vec<UserRow>, AppError> {
+        let (state, _) = admin().await?;
+        Ok(user_admin::list(&state.db, state.clock.now_millis()).await?)
+    }
+
+    pub async fn one(user_id: i64) -> Result<UserRow, AppError> {
+        list().await?.into_iter().find(|u| u.id == user_id).ok_or(AppError::NotFound)
+    }
+
+    /// Sends the link by mail when SMTP is configured; failures are logged
+    /// and the admin still has the link to pass on.
+    async fn deliver(state: &AppState, user: &crate::backend::accounts::User, purpose: Purpose, url: &str) -> bool {
+        let Some(mailer) = &state.mailer else { return false };
+        let (subject, body) = crate::backend::mail::link_message(purpose, &user.name, url);
+        match mailer.send(&user.name, &user.email, &subject, body).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, user_id = user.id, "could not mail a link");
+                false
+            }
+        }
+    }
+
+    pub async fn issue(state: &AppState, actor: Actor<'_>, user_id: i64) -> Result<IssuedLink, AppError> {
+        let user = user_admin::find(&state.db, user_id).await?;
+        if user.disabled {
+            return Err(AppError::invalid("user", "Enable the account before sending a sign-in link."));
+        }
+        let now = state.clock.now_millis();
+        let (purpose, token) = user_admin::issue_link(&state.db, Some(actor), &user, now).await?;
+        let url = state.link(&purpose.path(&token));
+        let mailed = deliver(state, &user, purpose, &url).await;
+        Ok(IssuedLink {
+            user_name: user.name.clone(),
+            kind: match purpose {
+                Purpose::Invite => "invitation".into(),
+                Purpose::Reset => "password reset".into(),
+            },
+            url,
+            expires_at_ms: now + purpose.lifetime().as_millis() as i64,
+            mailed,
+        })
+    }
+
+    pub async fn create(name: String, email: String, role: String, teams: Vec<String>) -> Result<IssuedLink, AppError> {
+        let (state, me) = admin().await?;
+        let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
+        let memberships: Vec<(i64, TeamRole)> =
+            teams.iter().map(|v| parse_membership(v)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        let now = state.clock.now_millis();
+        let (id, token) =
+            user_admin::create(&state.db, Actor::of(&me.user), &name, &email, role, &memberships, now).await?;
+        let user = user_admin::find(&state.db, id).await?;
+        let url = state.link(&Purpose::Invite.path(&token));
+        let mailed = deliver(&state, &user, Purpose::Invite, &url).await;
+        Ok(IssuedLink {
+            user_name: user.name,
+            kind: "invitation".into(),
+            url,
+            expires_at_ms: now + Purpose::Invite.lifetime().as_millis() as i64,
+            mailed,
+        })
+    }
+}
+
+#[server(endpoint = "admin/users")]
+pub async fn fetch_users() -> Result<Vec<UserRow>, AppError> {
+    crate::backend::respond(server::list().await)
+}
+
+#[server(endpoint = "admin/users/one")]
+pub async fn fetch_user(user_id: i64) -> Result<UserRow, AppError> {
+    crate::backend::respond(server::one(user_id).await)
+}
+
+/// Creates an account with its team memberships and returns the invitation
+/// link (also mailed when SMTP is configured).
+#[server(endpoint = "admin/users/create")]
+pub async fn create_user(
+    name: String,
+    email: String,
+    role: String,
+    #[server(default)] teams: Vec<String>,
+) -> Result<IssuedLink, AppError> {
+    crate::backend::respond(server::create(name, email, role, teams).await)
+}
+
+#[server(endpoint = "admin/users/role")]
+pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
+    crate::backend::respond(
+        async {
+            let (state, me) = server::admin().await?;
+            let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
+            let actor = crate::backend::user_admin::Actor::of(&me.user);
+            crate::backend::user_admin::set_role(&state.db, actor, user_id, role, state.clock.now_millis()).await
+        }
+        .await,
+    )
+}
+
+/// Disables (signing the person out everywhere at once) or enables an account.
+#[server(endpoint = "admin/users/enabled")]
+pub async fn set_user_enabled(user_id: i64, enabled: bool) -> Result<(), AppError> {
+    crate::backend::respond(
+        async {
+            let (state, me) = server::admin().await?;
+            let actor = crate::backend::user_admin::Actor::of(&me.user);
+            crate::backend::user_admin::set_enabled(&state.db, actor, user_id, enabled, state.clock.now_millis()).await
+        }
+        .await,
+    )
+}
+
+/// Signs a person out on every device.
+#[server(endpoint = "admin/users/end-sessions")]
+pub async fn end_user_sessions(user_id: i64) -> Result<u64, AppError> {
+    crate::backend::respond(
+        async {
+            let (state, me) = server::admin().await?;
+            let actor = crate::backend::user_admin::Actor::of(&me.user);
+            crate::backend::user_admin::end_sessions(&state.db, actor, user_id, state.clock.now_millis()).await
+        }
+        .await,
+    )
+}
+
+/// A fresh invitation (no password yet) or password-reset link for a person.
+#[server(endpoint = "admin/users/link")]
+pub async fn issue_user_link(user_id: i64) -> Result<IssuedLink, AppError> {
+    crate::backend::respond(
+        async {
+            let (state, me) = server::admin().await?;
+            server::issue(&state, crate::backend::user_admin::Actor::of(&me.user), user_id).await
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn membership_values_parse() {
+        assert_eq!(parse_membership("").unwrap(), None);
+        assert_eq!(parse_membership("7:lead").unwrap(), Some((7, TeamRole::Lead)));
+        assert_eq!(parse_membership("7:member").unwrap(), Some((7, TeamRole::Member)));
+        for bad in ["7", "x:lead", "7:owner"] {
+            assert!(parse_membership(bad).unwrap_err().field_message("teams").is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! What administrators do to accounts: list, create (with an invitation
+//! link), change role, disable and enable, hand out password-reset links.
+//!
+//! Every change that alters what someone may do stamps
+//! `privileges_changed_at`; disabling also deletes the user's sessions so
+//! they are signed out at once, not at their next request.
+
+use sqlx::{Any, Row};
+
+use super::accounts::{self, normalize_email, normalize_name, User};
+use super::audit::{self, AuditEntry};
+use super::teams;
+use super::tokens::{self, Purpose};
+use super::Db;
+use crate::api::users::{Person, UserMembership, UserRow, UserStatus};
+use crate::domain::access::{Role, TeamRole};
+use crate::error::AppError;
+
+/// Who is acting, for the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    pub fn of(user: &'a User) -> Self {
+        Actor { id: user.id, name: &user.name }
+    }
+
+    fn entry(self, action: &'a str, subject: i64, detail: Option<String>) -> AuditEntry<'a> {
+        AuditEntry {
+            actor_user_id: Some(self.id),
+            actor_label: self.name,
+            action,
+            subject_type: Some("user"),
+            subject_id: Some(subject.to_string()),
+            detail,
+        }
+    }
+}
+
+fn email_taken(err: sqlx::Error) -> AppError {
+    if err.as_database_error().is_some_and(|e| e.is_unique_violation()) {
+        email_taken_error()
+    } else {
+        err.into()
+    }
+}
+
+async fn ensure_email_free(db: &Db, email: &str, except: Option<i64>) -> Result<(), AppError> {
+    match accounts::find_by_email(db, email).await? {
+        Some(other) if Some(other.id) != except => Err(email_taken_error()),
+        _ => Ok(()),
+    }
+}
+
+fn email_taken_error() -> AppError {
+    AppError::invalid("email", "That email is already used by another account.")
+}
+
+/// Everyone, with status, teams and whether they have a second factor.
+pub async fn list(db: &Db, now: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.role, u.disabled_at, u.password_hash = '',
+                (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL),
+                (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
+                (SELECT MAX(t.expires_at) FROM user_tokens t
+                  WHERE t.user_id = u.id AND t.purpose = 'invite' AND t.used_at IS NULL AND t.expires_at > $1)
+         FROM users u ORDER BY LOWER(u.name), u.id",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let memberships = sqlx::query(
+        "SELECT m.user_id, t.id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id
+         ORDER BY LOWER(t.name)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get(0)?;
+            let role: String = row.try_get(3)?;
+            let invited: bool = row.try_get::<bool, _>(5).or_else(|_| row.try_get::<i64, _>(5).map(|n| n != 0))?;
+            let status = if row.try_get::<Option<i64>, _>(4)?.is_some() {
+                UserStatus::Disabled
+            } else if invited {
+                UserStatus::Invited { expires_at_ms: row.try_get(8)? }
+            } else {
+                UserStatus::Active
+            };
+            let teams = memberships
+                .iter()
+                .filter(|m| m.try_get::<i64, _>(0).ok() == Some(id))
+                .map(|m| {
+                    let role: String = m.try_get(3)?;
+                    Ok(UserMembership {
+                        team_id: m.try_get(1)?,
+                        team_name: m.try_get(2)?,
+                        role: TeamRole::parse(&role).unwrap_or(TeamRole::Member),
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+            Ok(UserRow {
+                id,
+                name: row.try_get(1)?,
+                email: row.try_get(2)?,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                status,
+                mfa: row.try_get::<i64, _>(6)? > 0,
+                last_seen_ms: row.try_get(7)?,
+                teams,
+            })
+        })
+        .collect()
+}
+
+/// Enabled people, for choosing team members.
+pub async fn people(db: &Db) -> Result<Vec<Person>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, email FROM users WHERE disabled_at IS NULL ORDER BY LOWER(name), id")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|r| Ok(Person { id: r.try_get(0)?, name: r.try_get(1)?, email: r.try_get(2)? })).collect()
+}
+
+/// A new account and its team memberships, all in one transaction, with a
+/// fresh invitation token (the person chooses their own password).
+pub async fn create(
+    db: &Db,
+    actor: Actor<'_>,
+    name: &str,
+    email: &str,
+    role: Role,
+    memberships: &[(i64, TeamRole)],
+    now: i64,
+) -> Result<(i64, String), AppError> {
+    let name = normalize_name(name)?;
+    let email = normalize_email(email)?;
+    ensure_email_free(db, &email, None).await?;
+    let active = teams::active_ids(db).await?;
+    if memberships.iter().any(|(team, _)| !active.contains(team)) {
+        return Err(AppError::invalid("teams", "One of the chosen teams no longer exists or is archived."));
+    }
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, created_at, updated_at, privileges_changed_at)
+         VALUES ($1, $2, '', $3, $4, $4, $4) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&name)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(email_taken)?;
+    for (team_id, team_role) in memberships {
+        teams::put_member(&mut tx, *team_id, id, *team_role, now).await?;
+    }
+    let token = tokens::issue(&mut tx, id, Purpose::Invite, Some(actor.id), now).await?;
+    audit::record(&mut *tx, now, actor.entry("user.created", id, Some(format!("role {}", role.as_str())))).await?;
+    tx.commit().await?;
+    Ok((id, token))
+}
+
+/// Refuses changes an admin must not make to their own account (they could
+/// lock everyone out).
+fn not_self(actor: Actor<'_>, user_id: i64, what: &str) -> Result<(), AppError> {
+    if actor.id == user_id {
+        Err(AppError::invalid("user", format!("You cannot {what} your own account; ask another administrator.")))
+    } else {
+        Ok(())
+    }
+}
+
+async fn existing(db: &Db, user_id: i64) -> Result<User, AppError> {
+    accounts::find_by_id(db, user_id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: i64) -> Result<(), AppError> {
+    not_self(actor, user_id, "change the role of")?;
+    let user = existing(db, user_id).await?;
+    if user.role == role {
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2, privileges_changed_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("{} -> {}", user.role.as_str(), role.as_str());
+    audit::record(&mut *tx, now, actor.entry("user.role_changed", user_id, Some(detail))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disables (and signs out everywhere) or enables an account.
+pub async fn set_enabled(db: &Db, actor: Actor<'_>, user_id: i64, enabled: bool, now: i64) -> Result<(), AppError> {
+    not_self(actor, user_id, if enabled { "enable" } else { "disable" })?;
+    let user = existing(db, user_id).await?;
+    if user.disabled != enabled {
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2, privileges_changed_at = $2 WHERE id = $3")
+        .bind((!enabled).then_some(now))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut detail = None;
+    if !enabled {
+        let ended = end_sessions_in(&mut tx, user_id).await?;
+        detail = Some(format!("{ended} sessions ended"));
+    }
+    let action = if enabled { "user.enabled" } else { "user.disabled" };
+    audit::record(&mut *tx, now, actor.entry(action, user_id, detail)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn end_sessions_in(tx: &mut sqlx::Transaction<'_, Any>, user_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?.rows_affected())
+}
+
+/// Signs the user out on every device; returns how many sessions ended.
+pub async fn end_sessions(db: &Db, actor: Actor<'_>, user_id: i64, now: i64) -> Result<u64, AppError> {
+    existing(db, user_id).await?;
+    let mut tx = db.pool().begin().await?;
+    let ended = end_sessions_in(&mut tx, user_id).await?;
+    audit::record(&mut *tx, now, actor.entry("user.sessions_ended", user_id, Some(format!("{ended} sessions"))))
+        .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// A single-use link for the user: a new invitation while they have no
+/// password yet, otherwise a password reset. Earlier links stop working.
+pub async fn issue_link(
+    db: &Db,
+    actor: Option<Actor<'_>>,
+    user: &User,
+    now: i64,
+) -> Result<(Purpose, String), AppError> {
+    let purpose = if user.has_password() { Purpose::Reset } else { Purpose::Invite };
+    let mut tx = db.pool().begin().await?;
+    let token = tokens::issue(&mut tx, user.id, purpose, actor.map(|a| a.id), now).await?;
+    let action = match purpose {
+        Purpose::Invite => "user.invite_link_issued",
+        Purpose::Reset => "password.reset_link_issued",
+    };
+    let entry = match actor {
+        Some(actor) => actor.entry(action, user.id, None),
+        None => AuditEntry {
+            actor_label: "password reset form",
+            action,
+            subject_type: Some("user"),
+            subject_id: Some(user.id.to_string()),
+            ..Default::default()
+        },
+    };
+    audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    Ok((purpose, token))
+}
+
+pub async fn find(db: &Db, user_id: i64) -> Result<User, AppError> {
+    existing(db, user_id).await
+}
+
+/// Changes a user's own name and email (email uniqueness checked).
+pub async fn update_profile(db: &Db, user: &User, name: &str, email: &str, now: i64) -> Result<(), AppError> {
+    let name = normalize_name(name)?;
+    let email = normalize_email(email)?;
+    ensure_email_free(db, &email, Some(user.id)).await?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE users SET name = $1, email = $2, updated_at = $3 WHERE id = $4")
+        .bind(&name)
+        .bind(&email)
+        .bind(now)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(email_taken)?;
+    let detail = (email != user.email).then(|| "email changed".to_string());
+    audit::record(&mut *tx, now, Actor::of(user).entry("user.profile_changed", user.id, detail)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password from a single-use link and signs the user out
+/// everywhere. The link is used up in the same transaction. Returns the
+/// user, or `None` when the link is unknown, used or expired.
+pub async fn set_password_with_link(
+    db: &Db,
+    token: &str,
+    purpose: Purpose,
+    hash: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let Some(user_id) = tokens::consume(&mut *tx, token, purpose, now).await? else {
+        return Ok(None);
+    };
+    let updated =
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND disabled_at IS NULL")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    if updated.rows_affected() == 0 {
+        // A disabled account cannot be taken back with a link (dropping the
+        // transaction leaves the link unused too).
+        return Ok(None);
+    }
+    end_sessions_in(&mut tx, user_id).await?;
+    let (action, label) = match purpose {
+        Purpose::Invite => ("user.invite_accepted", "invitation link"),
+        Purpose::Reset => ("password.reset", "password reset link"),
+    };
+    audit::record(
+        &mut *tx,
+        now,
+        AuditEntry {
+            actor_user_id: Some(user_id),
+            actor_label: label,
+            action,
+            subject_type: Some("user"),
+            subject_id: Some(user_id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(user_id))
+}
