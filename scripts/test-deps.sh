@@ -2,7 +2,7 @@
 # Installs what the tests need, each only when missing: Debian's Chromium
 # (Playwright drives it; it never downloads a browser of its own), the
 # PostgreSQL server and client tools, wrk for `make bench`, and the node
-# packages of end2end/.
+# packages of end2end/ and aiosmtpd for the mail tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +22,12 @@ fi
 if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   echo "test-deps: installing end2end node packages" >&2
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# aiosmtpd (PyPI): the real SMTP server the password-reset tests mail to.
+pyenv="$HOME/.cache/preflight-tools/pyenv"
+if [ ! -x "$pyenv/bin/python" ] || ! "$pyenv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  echo "test-deps: installing aiosmtpd" >&2
+  python3 -m venv "$pyenv"
+  "$pyenv/bin/pip" install -q --disable-pip-version-check aiosmtpd==1.4.6
 fi

@@ -94,9 +94,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account/mfa") view=MfaPage/>
                         <Route path=path!("teams") view=TeamsPage/>
                         <Route path=path!("teams/:id") view=TeamPage/>
-                        <Route path=path!("admin/users") view=PeoplePage/>
-                        <Route path=path!("admin/users/:id") view=PersonPage/>
-                        <Route path=path!("admin/settings") view=AdminSettingsPage/>
+                        // Async, so a refusal (403) or 404 is the page's status.
+                        <Route path=path!("admin/users") view=PeoplePage ssr=SsrMode::Async/>
+                        <Route path=path!("admin/users/:id") view=PersonPage ssr=SsrMode::Async/>
+                        <Route path=path!("admin/settings") view=AdminSettingsPage ssr=SsrMode::Async/>
                         // Async, so the 404 status is known before anything is sent.
                         <Route path=path!("setup") view=SetupPage ssr=SsrMode::Async/>
                     </Routes>

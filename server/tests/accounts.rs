@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use app::backend::Backend;
-use support::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{audit_actions, location, session_set_cookie, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 both_backends!(
     first_run_leads_to_setup_which_disappears_afterwards,
@@ -28,29 +28,6 @@ async fn try_login(server: &TestServer, email: &str, password: &str) -> (u16, Op
     let response = server.post_json("/api/auth/login", &[("email", email), ("password", password)]).await;
     let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
     (response.status().as_u16(), retry_after, response.text().await.unwrap())
-}
-
-async fn audit_actions(server: &TestServer, prefix: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE $1 ORDER BY id")
-        .bind(format!("{prefix}%"))
-        .fetch_all(server.db.pool())
-        .await
-        .unwrap()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-}
-
-/// The whole `Set-Cookie` header of the session cookie, if the response sets it.
-fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("preflight_session="))
-        .map(str::to_string)
 }
 
 async fn user_count(server: &TestServer) -> i64 {

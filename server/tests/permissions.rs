@@ -46,6 +46,73 @@ const MATRIX: &[Row] = &[
         &[("email", "nobody@example.com"), ("password", "wrong but long")],
         [422, 422, 422, 422, 422],
     ),
+    // Teams: the member caller leads team 1 (see the set-up below).
+    ("GET", "/teams", &[], [200, 200, 200, 200, 303]),
+    ("GET", "/teams/1", &[], [200, 200, 200, 200, 303]),
+    ("POST", "/api/teams", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/teams/one", &[("team_id", "1")], [200, 200, 200, 200, 401]),
+    ("POST", "/api/teams/create", &[("name", "")], [422, 403, 403, 403, 401]),
+    ("POST", "/api/teams/rename", &[("team_id", "1"), ("name", "")], [422, 403, 403, 403, 401]),
+    ("POST", "/api/teams/archive", &[("team_id", "999"), ("archived", "true")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/teams/candidates", &[("team_id", "1")], [200, 403, 403, 200, 401]),
+    (
+        "POST",
+        "/api/teams/members/set",
+        &[("team_id", "1"), ("user_id", "5"), ("role", "lead")],
+        [200, 403, 403, 200, 401],
+    ),
+    ("POST", "/api/teams/members/remove", &[("team_id", "1"), ("user_id", "999")], [404, 403, 403, 404, 401]),
+    // People and settings: administrators only.
+    ("GET", "/admin/users", &[], [200, 403, 403, 403, 303]),
+    ("GET", "/admin/users/1", &[], [200, 403, 403, 403, 303]),
+    ("GET", "/admin/settings", &[], [200, 403, 403, 403, 303]),
+    ("POST", "/api/admin/users", &[], [200, 403, 403, 403, 401]),
+    ("POST", "/api/admin/users/one", &[("user_id", "1")], [200, 403, 403, 403, 401]),
+    (
+        "POST",
+        "/api/admin/users/create",
+        &[("name", ""), ("email", "x@example.com"), ("role", "viewer")],
+        [422, 403, 403, 403, 401],
+    ),
+    ("POST", "/api/admin/users/role", &[("user_id", "999"), ("role", "viewer")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/admin/users/enabled", &[("user_id", "999"), ("enabled", "true")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/admin/users/end-sessions", &[("user_id", "999")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/admin/users/link", &[("user_id", "999")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/admin/settings", &[], [200, 403, 403, 403, 401]),
+    ("POST", "/api/admin/settings/require-admin-mfa", &[("required", "false")], [200, 403, 403, 403, 401]),
+    // One's own account and second factor.
+    ("GET", "/account/mfa", &[], [200, 200, 200, 200, 303]),
+    (
+        "POST",
+        "/api/account/profile",
+        &[("name", ""), ("email", "x@example.com"), ("current_password", "")],
+        [422, 422, 422, 422, 401],
+    ),
+    ("POST", "/api/account/mfa", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/mfa/begin", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/mfa/confirm", &[("code", "000000")], [422, 422, 422, 422, 401]),
+    ("POST", "/api/account/mfa/recovery-codes", &[("password", "not mine")], [422, 422, 422, 422, 401]),
+    ("POST", "/api/account/mfa/disable", &[("password", "not mine")], [422, 422, 422, 422, 401]),
+    // Sign-in steps and single-use links work without a session.
+    ("GET", "/login/verify", &[], [200, 200, 200, 200, 200]),
+    ("GET", "/forgot-password", &[], [200, 200, 200, 200, 200]),
+    ("POST", "/api/auth/pending", &[], [200, 200, 200, 200, 200]),
+    ("POST", "/api/auth/verify", &[("code", "123456")], [422, 422, 422, 422, 422]),
+    ("POST", "/api/links/invite", &[("token", "forged")], [422, 422, 422, 422, 422]),
+    (
+        "POST",
+        "/api/links/invite/accept",
+        &[("token", "forged"), ("password", "a long enough passphrase")],
+        [422, 422, 422, 422, 422],
+    ),
+    ("POST", "/api/links/reset", &[("token", "forged")], [422, 422, 422, 422, 422]),
+    (
+        "POST",
+        "/api/links/reset/choose",
+        &[("token", "forged"), ("password", "a long enough passphrase")],
+        [422, 422, 422, 422, 422],
+    ),
+    ("POST", "/api/links/forgot", &[("email", "nobody@example.com")], [200, 200, 200, 200, 200]),
     ("POST", "/api/auth/logout", &[], [200, 200, 200, 200, 200]),
 ];
 
@@ -58,6 +125,12 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
         server.seed_user(&email, role, PASSWORD).await;
         callers.push((role, server.client_signed_in_as(&email, PASSWORD).await));
     }
+    // Team 1, led by the member caller (user 5: the first admin is 1).
+    let team: i64 = server.post_json("/api/teams/create", &[("name", "Matrix team")]).await.json().await.unwrap();
+    assert_eq!(team, 1);
+    let lead =
+        server.post_json("/api/teams/members/set", &[("team_id", "1"), ("user_id", "5"), ("role", "lead")]).await;
+    assert_eq!(lead.status(), 200);
     let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     callers.push(("anonymous", anonymous));
 

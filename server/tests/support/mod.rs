@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -101,13 +102,19 @@ pub async fn create_postgres_database() -> String {
 
 /// Settings for a test server: the given database, any free port.
 pub fn settings_for(url: &str, data_dir: PathBuf) -> Settings {
+    settings_with(url, data_dir, &[])
+}
+
+/// Like [`settings_for`], plus `extra` (variable, value) settings.
+pub fn settings_with(url: &str, data_dir: PathBuf, extra: &[(&str, &str)]) -> Settings {
     let url = url.to_string();
     let dir = data_dir.to_string_lossy().to_string();
+    let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     Settings::from_sources(None, move |name| match name {
         "PREFLIGHT_DATABASE_URL" => Some(url.clone()),
         "PREFLIGHT_DATA_DIR" => Some(dir.clone()),
         "PREFLIGHT_ADDR" => Some("127.0.0.1:0".into()),
-        _ => None,
+        _ => extra.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
     })
     .expect("test settings")
 }
@@ -140,16 +147,20 @@ impl TestServer {
                 .await
                 .expect("test server");
         });
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let client = browser();
         TestServer { base: format!("http://{addr}"), addr, db, clock, client, stop: Some(stop) }
     }
 
     /// A migrated database of `backend` behind a running server.
     pub async fn for_backend(backend: Backend) -> (TestServer, TestDb) {
+        TestServer::for_backend_with(backend, &[]).await
+    }
+
+    /// Like [`TestServer::for_backend`] with extra settings.
+    pub async fn for_backend_with(backend: Backend, extra: &[(&str, &str)]) -> (TestServer, TestDb) {
         let test_db = TestDb::new(backend).await;
         let db = test_db.migrated().await;
-        let settings = settings_for(&test_db.url, test_db.data_dir());
+        let settings = settings_with(&test_db.url, test_db.data_dir(), extra);
         (TestServer::start(db, &settings).await, test_db)
     }
 
@@ -199,10 +210,21 @@ impl TestServer {
         .expect("seed user")
     }
 
+    /// Calls a server function as `client` (another browser), same origin, JSON answer.
+    pub async fn post_with(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A new cookie-keeping client signed in as `email`.
     pub async fn client_signed_in_as(&self, email: &str, password: &str) -> reqwest::Client {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let client = browser();
         let response = client
             .post(self.url("/api/auth/login"))
             .header("origin", &self.base)
@@ -222,6 +244,42 @@ impl TestServer {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("request")
     }
+}
+
+/// A fresh cookie-keeping client that does not follow redirects, like a
+/// second browser.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+}
+
+/// The field an `AppError::Invalid` JSON answer names, or "".
+pub fn invalid_field(body: &serde_json::Value) -> String {
+    body["Invalid"]["field"].as_str().unwrap_or_default().to_string()
+}
+
+/// Audit actions starting with `prefix`, oldest first.
+pub async fn audit_actions(server: &TestServer, prefix: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE $1 ORDER BY id")
+        .bind(format!("{prefix}%"))
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap()
+}
+
+/// The Location header, or "".
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// The whole `Set-Cookie` header of the session cookie, if the response sets it.
+pub fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("preflight_session="))
+        .map(str::to_string)
 }
 
 impl Drop for TestServer {

@@ -1,0 +1,327 @@
+//! Administering people and teams on both databases: invitations, roles,
+//! disabling, sessions, sign-in links, team membership.
+
+mod support;
+
+use std::time::Duration;
+
+use app::backend::Backend;
+use support::{audit_actions, browser, invalid_field, session_set_cookie, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+both_backends!(
+    an_invited_person_joins_with_their_teams_through_a_single_use_link,
+    invitations_expire,
+    bad_new_people_are_refused_field_by_field_and_nothing_is_stored,
+    role_changes_take_effect_at_once_and_rotate_the_session,
+    disabling_signs_out_at_once_and_enabling_lets_back_in,
+    admins_end_all_sessions_and_hand_out_reset_links,
+    admins_cannot_lock_themselves_out,
+    teams_are_created_renamed_archived_and_led,
+);
+
+const PASSWORD: &str = "a sturdy passphrase here";
+
+/// Creates a person as the signed-in admin; returns the JSON answer.
+async fn create(server: &TestServer, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let response = server.post_json("/api/admin/users/create", form).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// The token at the end of an issued link.
+fn token_of(link: &serde_json::Value) -> String {
+    link["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
+async fn user_id(server: &TestServer, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(server.db.pool()).await.unwrap()
+}
+
+async fn create_team(server: &TestServer, name: &str) -> i64 {
+    let response = server.post_json("/api/teams/create", &[("name", name)]).await;
+    assert_eq!(response.status(), 200, "create team {name}");
+    response.json().await.unwrap()
+}
+
+/// Invites `email` with `role` and accepts the invitation in a new browser,
+/// which is returned signed in.
+async fn invite_and_join(server: &TestServer, email: &str, role: &str) -> (i64, reqwest::Client) {
+    let (status, link) = create(server, &[("name", "Grace Hopper"), ("email", email), ("role", role)]).await;
+    assert_eq!(status, 200, "{link}");
+    let person = browser();
+    let accepted = server
+        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .await;
+    assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
+    (user_id(server, email).await, person)
+}
+
+async fn an_invited_person_joins_with_their_teams_through_a_single_use_link(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let platform = create_team(&server, "Platform").await;
+    let payments = create_team(&server, "Payments").await;
+
+    let (status, link) = create(
+        &server,
+        &[
+            ("name", "Grace Hopper"),
+            ("email", "Grace@Example.com"),
+            ("role", "member"),
+            ("teams[0]", &format!("{platform}:lead")),
+            ("teams[1]", ""),
+            ("teams[2]", &format!("{payments}:member")),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["kind"], "invitation");
+    assert_eq!(link["mailed"], false, "no SMTP configured");
+    let token = token_of(&link);
+    assert_eq!(token.len(), 64);
+    let grace = user_id(&server, "grace@example.com").await;
+    let teams: Vec<(i64, String)> =
+        sqlx::query_as("SELECT team_id, role FROM team_members WHERE user_id = $1 ORDER BY team_id")
+            .bind(grace)
+            .fetch_all(server.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(teams, [(platform, "lead".to_string()), (payments, "member".to_string())]);
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM user_tokens WHERE user_id = $1")
+        .bind(grace)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert_ne!(stored, token, "only the digest is stored");
+
+    // Before accepting, the person cannot sign in with any password.
+    let person = browser();
+    let early = server.post_with(&person, "/api/auth/login", &[("email", "grace@example.com"), ("password", "")]).await;
+    assert_eq!(early.status(), 422);
+
+    // The page shows whose link it is; a weak password is refused and the link survives.
+    let owner = server.post_with(&person, "/api/links/invite", &[("token", &token)]).await;
+    assert_eq!(owner.json::<serde_json::Value>().await.unwrap()["email"], "grace@example.com");
+    let weak = server.post_with(&person, "/api/links/invite/accept", &[("token", &token), ("password", "short")]).await;
+    assert_eq!(weak.status(), 422);
+    assert_eq!(invalid_field(&weak.json().await.unwrap()), "password");
+
+    let accepted =
+        server.post_with(&person, "/api/links/invite/accept", &[("token", &token), ("password", PASSWORD)]).await;
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(person.get(server.url("/teams")).send().await.unwrap().status(), 200, "signed in straight away");
+
+    // The link worked once.
+    let again =
+        server.post_with(&browser(), "/api/links/invite/accept", &[("token", &token), ("password", PASSWORD)]).await;
+    assert_eq!(again.status(), 422);
+    assert_eq!(invalid_field(&again.json().await.unwrap()), "link");
+    server.client_signed_in_as("grace@example.com", PASSWORD).await;
+    assert_eq!(audit_actions(&server, "user.").await, ["user.created", "user.invite_accepted"]);
+}
+
+async fn invitations_expire(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let (_, link) =
+        create(&server, &[("name", "Late Larry"), ("email", "larry@example.com"), ("role", "viewer")]).await;
+    server.clock.advance(Duration::from_secs(7 * 24 * 3600 + 1));
+    let admin = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let person = browser();
+    let late = server
+        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .await;
+    assert_eq!(late.status(), 422);
+    assert_eq!(invalid_field(&late.json().await.unwrap()), "link");
+
+    // The admin makes a fresh one from the person's page; it works.
+    let larry = user_id(&server, "larry@example.com").await;
+    let fresh = server.post_with(&admin, "/api/admin/users/link", &[("user_id", &larry.to_string())]).await;
+    let fresh: serde_json::Value = fresh.json().await.unwrap();
+    assert_eq!(fresh["kind"], "invitation");
+    let ok = server
+        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&fresh)), ("password", PASSWORD)])
+        .await;
+    assert_eq!(ok.status(), 200);
+}
+
+async fn bad_new_people_are_refused_field_by_field_and_nothing_is_stored(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let team = create_team(&server, "Platform").await;
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("name", ""), ("email", "a@example.com"), ("role", "member")], "name"),
+        (&[("name", "A"), ("email", "not an email"), ("role", "member")], "email"),
+        (&[("name", "A"), ("email", ADMIN_EMAIL), ("role", "member")], "email"),
+        (&[("name", "A"), ("email", "a@example.com"), ("role", "root")], "role"),
+        (&[("name", "A"), ("email", "a@example.com"), ("role", "member"), ("teams[0]", "9999:lead")], "teams"),
+    ];
+    for (form, field) in cases {
+        let (status, body) = create(&server, form).await;
+        assert_eq!(status, 422, "{form:?}");
+        assert_eq!(invalid_field(&body), field, "{form:?}: {body}");
+    }
+    let taken = create(&server, &[("name", "A"), ("email", "ADA@example.com"), ("role", "member")]).await.1;
+    assert_eq!(taken["Invalid"]["message"], "That email is already used by another account.");
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(server.db.pool()).await.unwrap();
+    let members: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM team_members").fetch_one(server.db.pool()).await.unwrap();
+    assert_eq!((users, members), (1, 0), "nothing half-written (team {team})");
+}
+
+async fn role_changes_take_effect_at_once_and_rotate_the_session(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let (grace, person) = invite_and_join(&server, "grace@example.com", "viewer").await;
+    assert_eq!(person.get(server.url("/api/admin/users")).send().await.unwrap().status(), 405, "GET is not the way in");
+    let refused = server.post_with(&person, "/api/admin/users", &[]).await;
+    assert_eq!(refused.status(), 403);
+
+    // The cookie is re-sent on every response (the idle timeout slides); its value is the session id.
+    let session_id = |response: &reqwest::Response| {
+        let cookie = session_set_cookie(response).expect("session cookie");
+        cookie.split(';').next().unwrap().to_string()
+    };
+    let before = session_id(&person.get(server.url("/teams")).send().await.unwrap());
+
+    let changed =
+        server.post_json("/api/admin/users/role", &[("user_id", &grace.to_string()), ("role", "admin")]).await;
+    assert_eq!(changed.status(), 200);
+    // The next request runs with the new role, under a new session id.
+    let now_admin = server.post_with(&person, "/api/admin/users", &[]).await;
+    assert_eq!(now_admin.status(), 200);
+    let rotated = session_id(&now_admin);
+    assert_ne!(rotated, before, "privilege change gives the session a new id");
+    let after = server.post_with(&person, "/api/admin/users", &[]).await;
+    assert_eq!(session_id(&after), rotated, "only once");
+    assert_eq!(audit_actions(&server, "user.role").await, ["user.role_changed"]);
+}
+
+async fn disabling_signs_out_at_once_and_enabling_lets_back_in(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let (grace, person) = invite_and_join(&server, "grace@example.com", "member").await;
+    let id = grace.to_string();
+
+    let off = server.post_json("/api/admin/users/enabled", &[("user_id", &id), ("enabled", "false")]).await;
+    assert_eq!(off.status(), 200);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(grace)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0, "their sessions are deleted, not just refused later");
+    assert_eq!(person.get(server.url("/")).send().await.unwrap().status(), 303);
+    let login = server
+        .post_with(&browser(), "/api/auth/login", &[("email", "grace@example.com"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(login.status(), 422, "disabled accounts cannot sign in");
+    let link = server.post_json("/api/admin/users/link", &[("user_id", &id)]).await;
+    assert_eq!(link.status(), 422, "no sign-in links for a disabled account");
+
+    let on = server.post_json("/api/admin/users/enabled", &[("user_id", &id), ("enabled", "true")]).await;
+    assert_eq!(on.status(), 200);
+    server.client_signed_in_as("grace@example.com", PASSWORD).await;
+    assert_eq!(audit_actions(&server, "user.").await[2..], ["user.disabled", "user.enabled"]);
+}
+
+async fn admins_end_all_sessions_and_hand_out_reset_links(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let (grace, laptop) = invite_and_join(&server, "grace@example.com", "member").await;
+    let phone = server.client_signed_in_as("grace@example.com", PASSWORD).await;
+    let id = grace.to_string();
+
+    let ended = server.post_json("/api/admin/users/end-sessions", &[("user_id", &id)]).await;
+    assert_eq!(ended.text().await.unwrap(), "2");
+    for device in [&laptop, &phone] {
+        assert_eq!(device.get(server.url("/")).send().await.unwrap().status(), 303);
+    }
+
+    // A reset link (she has a password now): single use, 30 minutes, ends sessions.
+    let phone = server.client_signed_in_as("grace@example.com", PASSWORD).await;
+    let link: serde_json::Value =
+        server.post_json("/api/admin/users/link", &[("user_id", &id)]).await.json().await.unwrap();
+    assert_eq!(link["kind"], "password reset");
+    let token = token_of(&link);
+    let new_password = "another sturdy passphrase";
+    let reset =
+        server.post_with(&browser(), "/api/links/reset/choose", &[("token", &token), ("password", new_password)]).await;
+    assert_eq!(reset.status(), 200);
+    assert_eq!(phone.get(server.url("/")).send().await.unwrap().status(), 303, "reset ends every session");
+    let reused =
+        server.post_with(&browser(), "/api/links/reset/choose", &[("token", &token), ("password", PASSWORD)]).await;
+    assert_eq!(reused.status(), 422, "single use");
+    server.client_signed_in_as("grace@example.com", new_password).await;
+
+    let late: serde_json::Value =
+        server.post_json("/api/admin/users/link", &[("user_id", &id)]).await.json().await.unwrap();
+    server.clock.advance(Duration::from_secs(30 * 60 + 1));
+    let expired = server
+        .post_with(&browser(), "/api/links/reset/choose", &[("token", &token_of(&late)), ("password", PASSWORD)])
+        .await;
+    assert_eq!(expired.status(), 422, "expired after 30 minutes");
+}
+
+async fn admins_cannot_lock_themselves_out(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let me = user_id(&server, ADMIN_EMAIL).await.to_string();
+    for (path, form) in [
+        ("/api/admin/users/role", [("user_id", me.as_str()), ("role", "viewer")]),
+        ("/api/admin/users/enabled", [("user_id", me.as_str()), ("enabled", "false")]),
+    ] {
+        let refused = server.post_json(path, &form).await;
+        assert_eq!(refused.status(), 422, "{path}");
+    }
+    server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+}
+
+async fn teams_are_created_renamed_archived_and_led(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let team = create_team(&server, "Platform").await;
+    let dup = server.post_json("/api/teams/create", &[("name", " platform ")]).await;
+    assert_eq!(dup.status(), 422, "names are unique ignoring case");
+    let (lead, lead_browser) = invite_and_join(&server, "lead@example.com", "member").await;
+    let (other, other_browser) = invite_and_join(&server, "other@example.com", "member").await;
+    let t = team.to_string();
+
+    // Only managers may change membership: the lead once made lead.
+    let form = [("team_id", t.as_str()), ("user_id", &other.to_string()), ("role", "member")];
+    assert_eq!(server.post_with(&lead_browser, "/api/teams/members/set", &form).await.status(), 403);
+    let made_lead = server
+        .post_json("/api/teams/members/set", &[("team_id", &t), ("user_id", &lead.to_string()), ("role", "lead")])
+        .await;
+    assert_eq!(made_lead.status(), 200);
+    assert_eq!(server.post_with(&lead_browser, "/api/teams/members/set", &form).await.status(), 200);
+    let detail: serde_json::Value =
+        server.post_with(&other_browser, "/api/teams/one", &[("team_id", &t)]).await.json().await.unwrap();
+    assert_eq!(detail["members"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["members"][0]["role"], "Lead", "leads first");
+    assert_eq!(detail["can_manage_members"], false);
+    let removed = server
+        .post_with(&other_browser, "/api/teams/members/remove", &[("team_id", &t), ("user_id", &lead.to_string())])
+        .await;
+    assert_eq!(removed.status(), 403, "members cannot remove people");
+    // Leads cannot rename or archive; admins can.
+    assert_eq!(
+        server.post_with(&lead_browser, "/api/teams/rename", &[("team_id", &t), ("name", "Mine")]).await.status(),
+        403
+    );
+    assert_eq!(
+        server.post_json("/api/teams/rename", &[("team_id", &t), ("name", "Core Platform")]).await.status(),
+        200
+    );
+    assert_eq!(server.post_json("/api/teams/archive", &[("team_id", &t), ("archived", "true")]).await.status(), 200);
+    let frozen = server
+        .post_with(&lead_browser, "/api/teams/members/remove", &[("team_id", &t), ("user_id", &other.to_string())])
+        .await;
+    assert_eq!(frozen.status(), 422, "archived teams keep their membership");
+    let list: serde_json::Value = server.post_json("/api/teams", &[]).await.json().await.unwrap();
+    assert_eq!(list["teams"][0]["name"], "Core Platform");
+    assert_eq!(list["teams"][0]["archived"], true);
+    assert_eq!(
+        audit_actions(&server, "team.").await,
+        ["team.created", "team.member_set", "team.member_set", "team.renamed", "team.archived"]
+    );
+}
