@@ -1,4 +1,5 @@
 import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
 
 /** Collects console errors and uncaught exceptions for the whole test. */
@@ -52,4 +53,29 @@ export async function signInOnAnotherDevice(browser: Browser) {
   const page = await context.newPage();
   await signIn(page);
   return { context, page };
+}
+
+/**
+ * The TOTP code (RFC 6238: HMAC-SHA1, 6 digits, 30 s) for a base32 key,
+ * `stepOffset` steps from now: the test plays the phone.
+ */
+export function totp(base32Key: string, stepOffset = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32Key.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const step = Math.floor(Date.now() / 30_000) + stepOffset;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
+}
+
+/** A name no earlier run on the same database has used. */
+export function unique(prefix: string): string {
+  return `${prefix} ${Math.random().toString(36).slice(2, 7)}`;
 }
