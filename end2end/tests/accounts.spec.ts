@@ -97,23 +97,25 @@ test('changing the password checks the current one and signs out other devices',
   const { context: otherDevice, page: other } = await signInOnAnotherDevice(browser);
 
   await openHydrated(page, '/account');
-  await page.getByLabel('Current password').fill('not my password');
-  await page.getByLabel('New password', { exact: true }).fill('an interim passphrase');
-  await page.getByRole('button', { name: 'Change password' }).click();
+  // The page also has a profile form with its own current-password field.
+  const passwordForm = page.getByRole('region', { name: 'Change password' });
+  await passwordForm.getByLabel('Current password').fill('not my password');
+  await passwordForm.getByLabel('New password', { exact: true }).fill('an interim passphrase');
+  await passwordForm.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByText('That is not your current password.')).toBeVisible();
   await snapshot(page, testInfo, 'account-error');
 
-  await page.getByLabel('Current password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Change password' }).click();
-  await expect(page.getByRole('status')).toHaveText('Password changed. Other sessions were signed out.');
+  await passwordForm.getByLabel('Current password').fill(ADMIN.password);
+  await passwordForm.getByRole('button', { name: 'Change password' }).click();
+  await expect(passwordForm.getByRole('status')).toHaveText('Password changed. Other sessions were signed out.');
   await other.goto('/status');
   await expect(other).toHaveURL(/\/login$/);
 
   // Put the shared test password back for the tests that follow.
-  await page.getByLabel('Current password').fill('an interim passphrase');
-  await page.getByLabel('New password', { exact: true }).fill(ADMIN.password);
+  await passwordForm.getByLabel('Current password').fill('an interim passphrase');
+  await passwordForm.getByLabel('New password', { exact: true }).fill(ADMIN.password);
   const restored = page.waitForResponse((r) => r.url().endsWith('/api/account/password'));
-  await page.getByRole('button', { name: 'Change password' }).click();
+  await passwordForm.getByRole('button', { name: 'Change password' }).click();
   expect((await restored).status()).toBe(200);
   await otherDevice.close();
   expect(errors.filter((e) => !e.includes('422'))).toEqual([]);

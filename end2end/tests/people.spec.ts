@@ -6,9 +6,9 @@ test.describe.configure({ mode: 'serial' });
 /** As the signed-in admin: adds a person on the People page and returns their invitation link. */
 async function invite(page: import('@playwright/test').Page, name: string, email: string, role: string) {
   await openHydrated(page, '/admin/users');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Role').selectOption(role);
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
   await page.getByRole('button', { name: 'Add and create invitation' }).click();
   await expect(page.getByText(`Invitation link for ${name}`)).toBeVisible();
   const link = await page.getByLabel('Link').inputValue();
@@ -90,7 +90,7 @@ test('an admin builds a team and invites a viewer, who sees no edit controls and
 
   // Her own name is hers to change.
   await openHydrated(viewer.page, '/account');
-  await viewer.page.getByLabel('Name').fill('Vera V. Viewer');
+  await viewer.page.getByLabel('Name', { exact: true }).fill('Vera V. Viewer');
   await viewer.page.getByRole('button', { name: 'Save' }).click();
   await expect(viewer.page.getByText('Saved.')).toBeVisible();
   await openHydrated(viewer.page, '/');

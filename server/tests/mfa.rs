@@ -182,12 +182,21 @@ async fn forgotten_passwords_are_reset_by_mail_without_revealing_accounts(backen
     assert_eq!(token.len(), 64);
 
     let new_password = "a freshly reset passphrase";
-    let reset =
-        server.post_with(&browser(), "/api/links/reset/choose", &[("token", token), ("password", new_password)]).await;
+    let reset = server
+        .post_with(
+            &browser(),
+            "/api/links/password",
+            &[("kind", "reset"), ("token", token), ("password", new_password)],
+        )
+        .await;
     assert_eq!(reset.status(), 200);
     assert_eq!(other_device.get(server.url("/")).send().await.unwrap().status(), 303, "every session ended");
     let reused = server
-        .post_with(&browser(), "/api/links/reset/choose", &[("token", token), ("password", ADMIN_PASSWORD)])
+        .post_with(
+            &browser(),
+            "/api/links/password",
+            &[("kind", "reset"), ("token", token), ("password", ADMIN_PASSWORD)],
+        )
         .await;
     assert_eq!(reused.status(), 422, "the link works once");
     server.client_signed_in_as(ADMIN_EMAIL, new_password).await;

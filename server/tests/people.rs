@@ -49,7 +49,11 @@ async fn invite_and_join(server: &TestServer, email: &str, role: &str) -> (i64, 
     assert_eq!(status, 200, "{link}");
     let person = browser();
     let accepted = server
-        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .post_with(
+            &person,
+            "/api/links/password",
+            &[("kind", "invite"), ("token", &token_of(&link)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
     (user_id(server, email).await, person)
@@ -99,20 +103,24 @@ async fn an_invited_person_joins_with_their_teams_through_a_single_use_link(back
     assert_eq!(early.status(), 422);
 
     // The page shows whose link it is; a weak password is refused and the link survives.
-    let owner = server.post_with(&person, "/api/links/invite", &[("token", &token)]).await;
+    let owner = server.post_with(&person, "/api/links/owner", &[("kind", "invite"), ("token", &token)]).await;
     assert_eq!(owner.json::<serde_json::Value>().await.unwrap()["email"], "grace@example.com");
-    let weak = server.post_with(&person, "/api/links/invite/accept", &[("token", &token), ("password", "short")]).await;
+    let weak = server
+        .post_with(&person, "/api/links/password", &[("kind", "invite"), ("token", &token), ("password", "short")])
+        .await;
     assert_eq!(weak.status(), 422);
     assert_eq!(invalid_field(&weak.json().await.unwrap()), "password");
 
-    let accepted =
-        server.post_with(&person, "/api/links/invite/accept", &[("token", &token), ("password", PASSWORD)]).await;
+    let accepted = server
+        .post_with(&person, "/api/links/password", &[("kind", "invite"), ("token", &token), ("password", PASSWORD)])
+        .await;
     assert_eq!(accepted.status(), 200);
     assert_eq!(person.get(server.url("/teams")).send().await.unwrap().status(), 200, "signed in straight away");
 
     // The link worked once.
-    let again =
-        server.post_with(&browser(), "/api/links/invite/accept", &[("token", &token), ("password", PASSWORD)]).await;
+    let again = server
+        .post_with(&browser(), "/api/links/password", &[("kind", "invite"), ("token", &token), ("password", PASSWORD)])
+        .await;
     assert_eq!(again.status(), 422);
     assert_eq!(invalid_field(&again.json().await.unwrap()), "link");
     server.client_signed_in_as("grace@example.com", PASSWORD).await;
@@ -128,7 +136,11 @@ async fn invitations_expire(backend: Backend) {
     let admin = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let person = browser();
     let late = server
-        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .post_with(
+            &person,
+            "/api/links/password",
+            &[("kind", "invite"), ("token", &token_of(&link)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(late.status(), 422);
     assert_eq!(invalid_field(&late.json().await.unwrap()), "link");
@@ -139,7 +151,11 @@ async fn invitations_expire(backend: Backend) {
     let fresh: serde_json::Value = fresh.json().await.unwrap();
     assert_eq!(fresh["kind"], "invitation");
     let ok = server
-        .post_with(&person, "/api/links/invite/accept", &[("token", &token_of(&fresh)), ("password", PASSWORD)])
+        .post_with(
+            &person,
+            "/api/links/password",
+            &[("kind", "invite"), ("token", &token_of(&fresh)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(ok.status(), 200);
 }
@@ -244,12 +260,18 @@ async fn admins_end_all_sessions_and_hand_out_reset_links(backend: Backend) {
     assert_eq!(link["kind"], "password reset");
     let token = token_of(&link);
     let new_password = "another sturdy passphrase";
-    let reset =
-        server.post_with(&browser(), "/api/links/reset/choose", &[("token", &token), ("password", new_password)]).await;
+    let reset = server
+        .post_with(
+            &browser(),
+            "/api/links/password",
+            &[("kind", "reset"), ("token", &token), ("password", new_password)],
+        )
+        .await;
     assert_eq!(reset.status(), 200);
     assert_eq!(phone.get(server.url("/")).send().await.unwrap().status(), 303, "reset ends every session");
-    let reused =
-        server.post_with(&browser(), "/api/links/reset/choose", &[("token", &token), ("password", PASSWORD)]).await;
+    let reused = server
+        .post_with(&browser(), "/api/links/password", &[("kind", "reset"), ("token", &token), ("password", PASSWORD)])
+        .await;
     assert_eq!(reused.status(), 422, "single use");
     server.client_signed_in_as("grace@example.com", new_password).await;
 
@@ -257,7 +279,11 @@ async fn admins_end_all_sessions_and_hand_out_reset_links(backend: Backend) {
         server.post_json("/api/admin/users/link", &[("user_id", &id)]).await.json().await.unwrap();
     server.clock.advance(Duration::from_secs(30 * 60 + 1));
     let expired = server
-        .post_with(&browser(), "/api/links/reset/choose", &[("token", &token_of(&late)), ("password", PASSWORD)])
+        .post_with(
+            &browser(),
+            "/api/links/password",
+            &[("kind", "reset"), ("token", &token_of(&late)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(expired.status(), 422, "expired after 30 minutes");
 }

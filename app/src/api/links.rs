@@ -99,24 +99,34 @@ mod server {
     }
 }
 
-#[server(endpoint = "links/invite")]
-pub async fn fetch_invite(token: String) -> Result<LinkOwner, AppError> {
-    crate::backend::respond(server::owner(token, crate::backend::tokens::Purpose::Invite).await)
+/// Which kind of single-use link a page opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    Invite,
+    Reset,
 }
 
-#[server(endpoint = "links/invite/accept")]
-pub async fn accept_invite(token: String, password: String) -> Result<(), AppError> {
-    crate::backend::respond(server::choose_password(token, password, crate::backend::tokens::Purpose::Invite).await)
+#[cfg(feature = "ssr")]
+impl From<LinkKind> for crate::backend::tokens::Purpose {
+    fn from(kind: LinkKind) -> Self {
+        match kind {
+            LinkKind::Invite => crate::backend::tokens::Purpose::Invite,
+            LinkKind::Reset => crate::backend::tokens::Purpose::Reset,
+        }
+    }
 }
 
-#[server(endpoint = "links/reset")]
-pub async fn fetch_reset(token: String) -> Result<LinkOwner, AppError> {
-    crate::backend::respond(server::owner(token, crate::backend::tokens::Purpose::Reset).await)
+/// Whose link this is (refused when it is unknown, used or expired).
+#[server(endpoint = "links/owner")]
+pub async fn fetch_link_owner(kind: LinkKind, token: String) -> Result<LinkOwner, AppError> {
+    crate::backend::respond(server::owner(token, kind.into()).await)
 }
 
-#[server(endpoint = "links/reset/choose")]
-pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    crate::backend::respond(server::choose_password(token, password, crate::backend::tokens::Purpose::Reset).await)
+/// Sets the password from an invitation or reset link, using the link up.
+#[server(endpoint = "links/password")]
+pub async fn set_password_from_link(kind: LinkKind, token: String, password: String) -> Result<(), AppError> {
+    crate::backend::respond(server::choose_password(token, password, kind.into()).await)
 }
 
 #[server(endpoint = "links/forgot")]

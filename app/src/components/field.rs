@@ -33,9 +33,12 @@ pub fn Field(
     #[prop(optional, into)]
     value: Option<String>,
     #[prop(optional)] inputmode: Option<&'static str>,
+    /// The element id, when two forms on one page share a field name.
+    #[prop(optional)]
+    id: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map(str::to_string).unwrap_or_else(|| format!("field-{name}"));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {

@@ -27,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
         </div>
         <section class="panel form-panel" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Name and email"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     me.get()
                         .map(|answer| match answer {
@@ -44,6 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <Field
                                             label="Current password"
                                             name="current_password"
+                                            id="profile-current-password"
                                             kind="password"
                                             autocomplete="current-password"
                                             hint="Needed only when you change your email."
@@ -58,7 +59,7 @@ pub fn AccountPage() -> impl IntoView {
                             Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                         })
                 }}
-            </Suspense>
+            </Transition>
         </section>
         <section class="panel form-panel" aria-labelledby="mfa-heading">
             <h2 id="mfa-heading">"Two-step sign-in"</h2>

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::links::{fetch_invite, fetch_reset, AcceptInvite, ResetPassword};
+use crate::api::links::{fetch_link_owner, LinkKind, LinkOwner, SetPasswordFromLink};
 use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
 
 fn token() -> Memo<String> {
@@ -27,64 +27,52 @@ fn LinkGone(message: String) -> impl IntoView {
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let token = token();
-    let owner = Resource::new(move || token.get(), fetch_invite);
-    let action = ServerAction::<AcceptInvite>::new();
-    let result = action.value();
     view! {
-        <Title text="Welcome to Preflight"/>
-        <section class="auth-card panel">
-            <h1>"Welcome to Preflight"</h1>
-            <Suspense fallback=|| ()>
-                {move || {
-                    owner
-                        .get()
-                        .map(|answer| match answer {
-                            Ok(owner) => {
-                                view! {
-                                    <p class="muted">
-                                        {format!("Choose a password for {} ({}).", owner.name, owner.email)}
-                                    </p>
-                                    <ActionForm action=action attr:novalidate=true>
-                                        <FormAlert message=form_error(result)/>
-                                        <input type="hidden" name="token" value=token.get()/>
-                                        <input type="hidden" name="email" autocomplete="username" value=owner.email/>
-                                        <Field
-                                            label="Password"
-                                            name="password"
-                                            kind="password"
-                                            autocomplete="new-password"
-                                            hint="At least 12 characters; common passwords are refused."
-                                            error=field_error(result, "password")
-                                        />
-                                        {move || {
-                                            field_error(result, "link")
-                                                .get()
-                                                .map(|m| view! { <p class="alert" role="alert">{m}</p> })
-                                        }}
-                                        <SubmitButton label="Set password and sign in" busy_label="Saving…" pending=action.pending()/>
-                                    </ActionForm>
-                                }
-                                    .into_any()
-                            }
-                            Err(e) => view! { <LinkGone message=e.to_string()/> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </section>
+        <ChoosePassword
+            kind=LinkKind::Invite
+            title="Welcome to Preflight"
+            lead=|owner| format!("Choose a password for {} ({}).", owner.name, owner.email)
+            label="Password"
+            submit="Set password and sign in"
+        />
     }
 }
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let token = token();
-    let owner = Resource::new(move || token.get(), fetch_reset);
-    let action = ServerAction::<ResetPassword>::new();
-    let result = action.value();
     view! {
-        <Title text="Choose a new password"/>
+        <ChoosePassword
+            kind=LinkKind::Reset
+            title="Choose a new password"
+            lead=|owner| format!("For {}. You will be signed out everywhere else.", owner.email)
+            label="New password"
+            submit="Change password"
+        />
+    }
+}
+
+/// The page behind a link: whose it is, and a password form; or why the
+/// link no longer works.
+#[component]
+fn ChoosePassword(
+    kind: LinkKind,
+    title: &'static str,
+    lead: fn(&LinkOwner) -> String,
+    label: &'static str,
+    submit: &'static str,
+) -> impl IntoView {
+    let token = token();
+    let owner = Resource::new(move || token.get(), move |token| fetch_link_owner(kind, token));
+    let action = ServerAction::<SetPasswordFromLink>::new();
+    let result = action.value();
+    let kind_value = match kind {
+        LinkKind::Invite => "invite",
+        LinkKind::Reset => "reset",
+    };
+    view! {
+        <Title text=title/>
         <section class="auth-card panel">
-            <h1>"Choose a new password"</h1>
+            <h1>{title}</h1>
             <Suspense fallback=|| ()>
                 {move || {
                     owner
@@ -92,15 +80,15 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         .map(|answer| match answer {
                             Ok(owner) => {
                                 view! {
-                                    <p class="muted">
-                                        {format!("For {}. You will be signed out everywhere else.", owner.email)}
-                                    </p>
+                                    <p class="muted">{lead(&owner)}</p>
                                     <ActionForm action=action attr:novalidate=true>
                                         <FormAlert message=form_error(result)/>
+                                        <input type="hidden" name="kind" value=kind_value/>
                                         <input type="hidden" name="token" value=token.get()/>
+                                        // Lets password managers file the new password under the right account.
                                         <input type="hidden" name="email" autocomplete="username" value=owner.email/>
                                         <Field
-                                            label="New password"
+                                            label=label
                                             name="password"
                                             kind="password"
                                             autocomplete="new-password"
@@ -112,7 +100,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                                 .get()
                                                 .map(|m| view! { <p class="alert" role="alert">{m}</p> })
                                         }}
-                                        <SubmitButton label="Change password" busy_label="Saving…" pending=action.pending()/>
+                                        <SubmitButton label=submit busy_label="Saving…" pending=action.pending()/>
                                     </ActionForm>
                                 }
                                     .into_any()

@@ -15,6 +15,9 @@ pub fn MfaPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmMfaEnrolment>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
     let disable = ServerAction::<DisableMfa>::new();
+    // Here, not in the enrolment form, so the key survives the status
+    // refreshing after a wrong code.
+    let begin = ServerAction::<BeginMfaEnrolment>::new();
     let status = Resource::new(
         move || (confirm.version().get(), regenerate.version().get(), disable.version().get()),
         |_| fetch_mfa_status(),
@@ -31,7 +34,7 @@ pub fn MfaPage() -> impl IntoView {
             <A href="/account" attr:class="button button--secondary">"Your account"</A>
         </div>
         {move || new_codes.get().map(|codes| view! { <RecoveryCodes codes=codes/> })}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 status
                     .get()
@@ -42,11 +45,11 @@ pub fn MfaPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Ok(status) => view! { <Enrol required=status.required confirm/> }.into_any(),
+                        Ok(status) => view! { <Enrol required=status.required begin confirm/> }.into_any(),
                         Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -68,8 +71,11 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn Enrol(required: bool, confirm: ServerAction<ConfirmMfaEnrolment>) -> impl IntoView {
-    let begin = ServerAction::<BeginMfaEnrolment>::new();
+fn Enrol(
+    required: bool,
+    begin: ServerAction<BeginMfaEnrolment>,
+    confirm: ServerAction<ConfirmMfaEnrolment>,
+) -> impl IntoView {
     let begun = begin.value();
     let confirmed = confirm.value();
     view! {

@@ -129,11 +129,21 @@ fn PeopleTable(users: Vec<UserRow>) -> impl IntoView {
 fn AddPerson(create: ServerAction<CreateUser>) -> impl IntoView {
     let result = create.value();
     let teams = Resource::new(|| (), |_| fetch_teams());
+    // A fresh, empty form after each person added (failed tries keep what was typed).
+    let added = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(_))) {
+            added.update(|n| *n += 1);
+        }
+    });
     view! {
         <section class="panel form-panel" aria-labelledby="add-heading">
             <h2 id="add-heading">"Add a person"</h2>
             <p class="muted">"They get a single-use invitation link to choose their own password."</p>
             {move || result.get().and_then(|r| r.ok()).map(|link| view! { <LinkPanel link/> })}
+            {move || {
+                added.track();
+                view! {
             <ActionForm action=create attr:novalidate=true>
                 <FormAlert message=form_error(result)/>
                 <Field label="Name" name="name" autocomplete="off" error=field_error(result, "name")/>
@@ -181,6 +191,8 @@ fn AddPerson(create: ServerAction<CreateUser>) -> impl IntoView {
                 </Suspense>
                 <SubmitButton label="Add and create invitation" busy_label="Adding…" pending=create.pending()/>
             </ActionForm>
+                }
+            }}
         </section>
     }
 }
