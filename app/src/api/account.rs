@@ -41,7 +41,7 @@ mod server {
             return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
         }
 
-        let hash = state.passwords.hash(&new).await.map_err(|e| AppError::internal("password hashing", e))?;
+        let hash = state.passwords.hash(&new).await.map_err(auth::hashing_error)?;
         accounts::set_password_hash(&state.db, user.id, &hash, now).await?;
         let current_id = session.id().map(|id| session_store::id_hash(&id)).ok_or(AppError::Unauthenticated)?;
         let ended = sessions::end_others(&state.db, user.id, &current_id).await?;

@@ -47,7 +47,7 @@ mod server {
         let user = accounts::find_by_id(&state.db, user_id).await?.ok_or_else(link_gone)?;
         check_new_password(&password, &user.email, &user.name)
             .map_err(|e| AppError::invalid("password", e.to_string()))?;
-        let hash = state.passwords.hash(&password).await.map_err(|e| AppError::internal("password hashing", e))?;
+        let hash = state.passwords.hash(&password).await.map_err(auth::hashing_error)?;
         let user_id =
             user_admin::set_password_with_link(&state.db, &token, purpose, &hash, now).await?.ok_or_else(link_gone)?;
         // A reset proves control of the mailbox: lift any sign-in lock.

@@ -159,7 +159,7 @@ pub async fn setup_first_admin(
     let name = normalize_name(name)?;
     let email = normalize_email(email)?;
     check_new_password(password, &email, &name).map_err(|e| AppError::invalid("password", e.to_string()))?;
-    let hash = passwords.hash(password).await.map_err(|e| AppError::internal("password hashing", e))?;
+    let hash = passwords.hash(password).await.map_err(super::auth::hashing_error)?;
     let id = create_first_admin(db, &name, &email, &hash, now).await?.ok_or(AppError::NotFound)?;
     find_by_id(db, id).await?.ok_or(AppError::Internal)
 }

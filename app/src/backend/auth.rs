@@ -12,6 +12,7 @@ use tower_sessions::Session;
 
 use super::accounts::{self, User};
 use super::audit::{self, AuditEntry};
+use super::passwords::PasswordError;
 use super::session_store::USER_ID_KEY;
 use super::throttle;
 use super::{instance_settings, mfa, AppState};
@@ -161,11 +162,7 @@ pub async fn confirm_password(state: &AppState, user: &User, password: &str, fie
     if password.is_empty() {
         return Err(AppError::invalid(field, "Enter your current password."));
     }
-    let verified = state
-        .passwords
-        .verify(password, &user.password_hash)
-        .await
-        .map_err(|e| AppError::internal("password verification", e))?;
+    let verified = state.passwords.verify(password, &user.password_hash).await.map_err(hashing_error)?;
     if !verified.matched {
         throttle::record_failure(&state.db, &state.login_policy, &user.email, now).await?;
         return Err(AppError::invalid(field, "That is not your current password."));
@@ -182,6 +179,15 @@ pub async fn end_session(session: &Session) -> Result<(), AppError> {
 /// response does not tell whether an email has an account.
 fn bad_credentials() -> AppError {
     AppError::invalid("password", "That email and password do not match an account.")
+}
+
+/// A hashing failure as an answer: "busy" is a 429 asking to retry in a
+/// second (a flood is shed instead of queued), anything else is internal.
+pub fn hashing_error(err: PasswordError) -> AppError {
+    match err {
+        PasswordError::Busy => too_many(Duration::from_secs(1)),
+        other => AppError::internal("password hashing", other),
+    }
 }
 
 /// The 429 answer for a caller who must wait `wait`.
@@ -226,15 +232,11 @@ pub async fn sign_in(
     let user = accounts::find_by_email(&state.db, &email).await?;
     let verified = match &user {
         // Invited users without a password fall through to the dummy hash.
-        Some(user) if user.has_password() => Some(
-            state
-                .passwords
-                .verify(password, &user.password_hash)
-                .await
-                .map_err(|e| AppError::internal("password verification", e))?,
-        ),
+        Some(user) if user.has_password() => {
+            Some(state.passwords.verify(password, &user.password_hash).await.map_err(hashing_error)?)
+        }
         _ => {
-            state.passwords.verify_dummy(password).await;
+            state.passwords.verify_dummy(password).await.map_err(hashing_error)?;
             None
         }
     };

@@ -34,6 +34,16 @@ const OUTPUT_LEN: usize = 32;
 
 /// How many hashes or verifications run at once unless told otherwise.
 pub const DEFAULT_MAX_CONCURRENT: usize = 2;
+/// How many may wait for a turn, per concurrent slot, before new ones are
+/// turned away as busy: a flood gets quick refusals instead of a queue that
+/// grows without end.
+const WAITING_PER_SLOT: usize = 16;
+
+/// Hashing slots for this machine: half the cores (at least one), so the
+/// other half keeps serving pages however many sign-ins arrive.
+pub fn slots_for_this_machine() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() / 2).unwrap_or(1).max(1)
+}
 
 /// Shortest password accepted, in Unicode scalar values.
 pub const MIN_LENGTH: usize = 12;
@@ -56,6 +66,9 @@ pub enum PasswordError {
     /// The semaphore was closed (only during shutdown).
     #[error("password hashing is shutting down")]
     Closed,
+    /// Too many hashes are already waiting; try again shortly.
+    #[error("password hashing is busy")]
+    Busy,
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -75,6 +88,9 @@ pub struct Verified {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// Callers waiting for a permit now, and how many may.
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max_waiting: usize,
     /// Argon2 working memory, reused; never more buffers than permits.
     memory: Arc<std::sync::Mutex<Vec<Vec<Block>>>>,
     /// A hash of a random password, verified against by
@@ -181,10 +197,14 @@ fn needs_rehash(parsed: &PasswordHash<'_>) -> bool {
 
 impl Passwords {
     /// At most `max_concurrent` (at least 1) hashes or verifications run at
-    /// once; the others wait their turn.
+    /// once; up to 16 per slot more wait their turn, and beyond that callers
+    /// get [`PasswordError::Busy`] at once.
     pub fn new(max_concurrent: usize) -> Self {
+        let slots = max_concurrent.max(1);
         Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            permits: Arc::new(Semaphore::new(slots)),
+            waiting: Default::default(),
+            max_waiting: slots * WAITING_PER_SLOT,
             memory: Default::default(),
             dummy_hash: Default::default(),
         }
@@ -197,7 +217,24 @@ impl Passwords {
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
-        let permit = self.permits.clone().acquire_owned().await.map_err(|_| PasswordError::Closed)?;
+        use std::sync::atomic::Ordering;
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // Counted while waiting, also when the caller gives up (drop).
+                struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+                impl Drop for Waiting<'_> {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, Ordering::SeqCst);
+                    }
+                }
+                let _waiting = Waiting(&self.waiting);
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+                    return Err(PasswordError::Busy);
+                }
+                self.permits.clone().acquire_owned().await.map_err(|_| PasswordError::Closed)?
+            }
+        };
         let pool = self.memory.clone();
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -231,7 +268,9 @@ impl Passwords {
     /// Verifies `password` against a hash nobody knows the password of, so a
     /// login for an unknown account takes about as long as a real one and
     /// does not reveal which accounts exist. The outcome is always a mismatch.
-    pub async fn verify_dummy(&self, password: &str) {
+    /// Only [`PasswordError::Busy`] is returned (so a busy server answers
+    /// unknown and known emails alike); other failures are logged.
+    pub async fn verify_dummy(&self, password: &str) -> Result<(), PasswordError> {
         let dummy = self
             .dummy_hash
             .get_or_try_init(|| async {
@@ -244,8 +283,13 @@ impl Passwords {
             Ok(dummy) => self.verify(password, dummy).await.map(|_| ()),
             Err(error) => Err(error),
         };
-        if let Err(error) = outcome {
-            tracing::warn!(%error, "dummy password verification failed");
+        match outcome {
+            Err(PasswordError::Busy) => Err(PasswordError::Busy),
+            Err(error) => {
+                tracing::warn!(%error, "dummy password verification failed");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
         }
     }
 }
@@ -380,11 +424,33 @@ mod tests {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_beyond_the_waiting_room_is_turned_away_at_once() {
+        let passwords = Passwords::new(1);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let passwords = passwords.clone();
+            tasks.spawn(async move { passwords.hash(PASSWORD).await });
+        }
+        let (mut done, mut busy) = (0, 0);
+        while let Some(result) = tasks.join_next().await {
+            match result.unwrap() {
+                Ok(_) => done += 1,
+                Err(PasswordError::Busy) => busy += 1,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        // One hashing and at most 16 waiting; the rest are refused.
+        assert!(busy >= 40 - 17, "done {done}, busy {busy}");
+        assert!(done >= 1);
+        assert!(passwords.hash(PASSWORD).await.is_ok(), "the room empties again");
+    }
+
     #[tokio::test]
     async fn dummy_verification_runs_and_debug_hides_the_hash() {
         let passwords = Passwords::new(1);
         assert!(passwords.dummy_hash.get().is_none(), "made only when first needed");
-        passwords.verify_dummy(PASSWORD).await;
+        passwords.verify_dummy(PASSWORD).await.unwrap();
         let dummy = passwords.dummy_hash.get().expect("made by the first dummy verification");
         assert!(dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(!passwords.verify(PASSWORD, dummy).await.unwrap().matched);

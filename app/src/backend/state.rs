@@ -48,9 +48,9 @@ impl AppState {
             db,
             started_at: Instant::now(),
             clock: Clock::system(),
-            // Two hashes at a time: a login flood queues instead of starving
-            // the two cores of everything else.
-            passwords: Passwords::new(2),
+            // Half the cores hash at most: a sign-in flood queues (and is
+            // then shed) instead of starving everything else.
+            passwords: Passwords::new(super::passwords::slots_for_this_machine()),
             session_policy,
             login_policy,
             public_url: url::Url::parse("http://127.0.0.1:3000/").expect("a valid URL"),
