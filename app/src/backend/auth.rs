@@ -222,6 +222,10 @@ pub async fn sign_in(
     let email = email.trim().to_lowercase();
     let now = state.clock.now_millis();
     let policy = &state.login_policy;
+    // Under a flood, refuse before any database work (same answer for every email).
+    if state.passwords.is_saturated() {
+        return Err(hashing_error(PasswordError::Busy));
+    }
     if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, client_ip, now).await? {
         return Err(too_many(wait));
     }

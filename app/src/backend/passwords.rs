@@ -210,6 +210,13 @@ impl Passwords {
         }
     }
 
+    /// Whether a new hash would be turned away as busy right now. Lets a
+    /// sign-in flood be refused before it costs any database work.
+    pub fn is_saturated(&self) -> bool {
+        self.permits.available_permits() == 0
+            && self.waiting.load(std::sync::atomic::Ordering::SeqCst) >= self.max_waiting
+    }
+
     /// Runs `work` on the blocking pool once a permit is free. The permit
     /// moves into the task, so it stays taken until the work ends even when
     /// the caller stops waiting.
