@@ -157,5 +157,6 @@ test('forgot password gives one answer for every email; settings show the MFA ru
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByRole('heading', { name: 'Two-step sign-in for administrators' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Require it' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Allow downloads' })).toBeVisible();
   await snapshot(page, testInfo, 'settings');
 });

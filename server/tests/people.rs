@@ -17,6 +17,7 @@ both_backends!(
     admins_end_all_sessions_and_hand_out_reset_links,
     admins_cannot_lock_themselves_out,
     teams_are_created_renamed_archived_and_led,
+    access_settings_are_stored_and_audited,
 );
 
 const PASSWORD: &str = "a sturdy passphrase here";
@@ -350,4 +351,18 @@ async fn teams_are_created_renamed_archived_and_led(backend: Backend) {
         audit_actions(&server, "team.").await,
         ["team.created", "team.member_set", "team.member_set", "team.renamed", "team.archived"]
     );
+}
+
+async fn access_settings_are_stored_and_audited(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let read =
+        || async { server.post_json("/api/admin/settings", &[]).await.json::<serde_json::Value>().await.unwrap() };
+    assert_eq!(read().await["viewers_may_download_evidence"], false, "off by default");
+    let allowed = server.post_json("/api/admin/settings/viewer-evidence-downloads", &[("allowed", "true")]).await;
+    assert_eq!(allowed.status(), 200);
+    let settings = read().await;
+    assert_eq!(settings["viewers_may_download_evidence"], true);
+    assert_eq!(settings["require_admin_mfa"], false, "other settings untouched");
+    assert_eq!(audit_actions(&server, "settings.").await, ["settings.changed"]);
 }

@@ -80,6 +80,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/admin/users/link", &[("user_id", "999")], [404, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings", &[], [200, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings/require-admin-mfa", &[("required", "false")], [200, 403, 403, 403, 401]),
+    ("POST", "/api/admin/settings/viewer-evidence-downloads", &[("allowed", "false")], [200, 403, 403, 403, 401]),
     // One's own account and second factor.
     ("GET", "/account/mfa", &[], [200, 200, 200, 200, 303]),
     (

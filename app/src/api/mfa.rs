@@ -52,8 +52,7 @@ mod server {
     pub async fn status() -> Result<MfaStatus, AppError> {
         let (state, me) = me().await?;
         let (enrolled, recovery_codes_left) = mfa::status(&state.db, me.user.id).await?;
-        let required = me.user.role == Role::Admin
-            && instance_settings::get_bool(&state.db, instance_settings::REQUIRE_ADMIN_MFA).await?;
+        let required = me.user.role == Role::Admin && instance_settings::access(&state.db).await?.require_admin_mfa;
         Ok(MfaStatus { enrolled, recovery_codes_left, required })
     }
 

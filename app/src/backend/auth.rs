@@ -53,6 +53,8 @@ pub struct CurrentUser {
     /// An administrator who must set up a second factor before anything
     /// else (the "administrators need MFA" setting).
     pub must_enrol_mfa: bool,
+    /// The instance's access settings at the time of the request.
+    pub policy: Policy,
 }
 
 impl CurrentUser {
@@ -62,7 +64,7 @@ impl CurrentUser {
         if self.must_enrol_mfa && action != Action::ManageOwnAccount {
             return Err(AppError::Forbidden);
         }
-        if can(Some(&self.principal), action, &Policy::default()) {
+        if can(Some(&self.principal), action, &self.policy) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -97,10 +99,10 @@ pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<
                 session.insert(PRIVILEGES_AT_KEY, user.privileges_changed_at).await.map_err(session_error)?;
             }
             let principal = accounts::principal(&state.db, &user).await?;
-            let must_enrol_mfa = user.role == Role::Admin
-                && instance_settings::get_bool(&state.db, instance_settings::REQUIRE_ADMIN_MFA).await?
-                && !mfa::status(&state.db, user.id).await?.0;
-            Ok(Some(CurrentUser { user, principal, must_enrol_mfa }))
+            let settings = instance_settings::access(&state.db).await?;
+            let must_enrol_mfa =
+                user.role == Role::Admin && settings.require_admin_mfa && !mfa::status(&state.db, user.id).await?.0;
+            Ok(Some(CurrentUser { user, principal, must_enrol_mfa, policy: settings.policy }))
         }
         _ => {
             session.flush().await.map_err(session_error)?;

@@ -2,17 +2,33 @@
 //! `instance_settings` so every replica sees the same value.
 
 use super::Db;
+use crate::domain::access::Policy;
 
 /// Administrators must have a second factor; without one they are sent to
 /// enrolment and can do nothing else.
 pub const REQUIRE_ADMIN_MFA: &str = "security.require_admin_mfa";
+/// Viewers may download evidence files ([`Policy::viewers_may_download_evidence`]).
+pub const VIEWERS_DOWNLOAD_EVIDENCE: &str = "access.viewers_download_evidence";
 
-pub async fn get_bool(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM instance_settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(db.pool())
+/// What every request needs to know: the access policy, and whether
+/// administrators must use MFA. One query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessSettings {
+    pub policy: Policy,
+    pub require_admin_mfa: bool,
+}
+
+pub async fn access(db: &Db) -> Result<AccessSettings, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM instance_settings WHERE key IN ($1, $2)")
+        .bind(REQUIRE_ADMIN_MFA)
+        .bind(VIEWERS_DOWNLOAD_EVIDENCE)
+        .fetch_all(db.pool())
         .await?;
-    Ok(value.as_deref() == Some("true"))
+    let on = |key: &str| rows.iter().any(|(k, v)| k == key && v == "true");
+    Ok(AccessSettings {
+        policy: Policy { viewers_may_download_evidence: on(VIEWERS_DOWNLOAD_EVIDENCE) },
+        require_admin_mfa: on(REQUIRE_ADMIN_MFA),
+    })
 }
 
 pub async fn set_bool(db: &Db, key: &str, value: bool, now: i64) -> Result<(), sqlx::Error> {

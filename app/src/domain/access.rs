@@ -129,16 +129,22 @@ pub enum Action {
     },
     /// Approve or reject evidence.
     ReviewEvidence,
+    /// Download evidence files (viewers only when an admin allows it).
+    DownloadEvidence,
     /// Change one's own name, email, password and MFA.
     ManageOwnAccount,
 }
 
 /// Instance settings that change what roles may do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Policy {}
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Viewers (stakeholders) may download evidence files, not just see
+    /// that they exist.
+    pub viewers_may_download_evidence: bool,
+}
 
 /// Whether `who` (None = anonymous) may perform `action`.
-pub fn can(who: Option<&Principal>, action: Action, _policy: &Policy) -> bool {
+pub fn can(who: Option<&Principal>, action: Action, policy: &Policy) -> bool {
     let Some(p) = who else { return false };
     if p.role == Role::Admin {
         return true;
@@ -147,6 +153,7 @@ pub fn can(who: Option<&Principal>, action: Action, _policy: &Policy) -> bool {
         Action::ReadDashboard | Action::ManageOwnAccount => true,
         Action::ManageUsers | Action::ManageTeams | Action::ManageSettings => false,
         Action::ReviewEvidence => p.role == Role::Auditor,
+        Action::DownloadEvidence => p.role != Role::Viewer || policy.viewers_may_download_evidence,
         Action::ManageTeamMembers { team_id } | Action::ManageTeamServices { team_id } => {
             p.role == Role::Member && p.team_role(team_id) == Some(TeamRole::Lead)
         }
@@ -187,6 +194,7 @@ mod tests {
             (team7[2], [true, false, false, true, true, false, false]),
             (Action::ReviewEvidence, [true, true, false, false, false, false, false]),
             (Action::ManageOwnAccount, [true, true, true, true, true, true, false]),
+            (Action::DownloadEvidence, [true, true, false, true, true, true, false]),
         ];
         for (action, expected) in table {
             let actual = [
@@ -200,6 +208,16 @@ mod tests {
             ];
             assert_eq!(actual, expected, "{action:?}");
         }
+    }
+
+    #[test]
+    fn viewers_download_evidence_only_when_allowed() {
+        let viewer = who(Role::Viewer, &[]);
+        let allowed = Policy { viewers_may_download_evidence: true };
+        assert!(!can(Some(&viewer), Action::DownloadEvidence, &Policy::default()));
+        assert!(can(Some(&viewer), Action::DownloadEvidence, &allowed));
+        assert!(!can(None, Action::DownloadEvidence, &allowed));
+        assert!(!can(Some(&viewer), Action::ReviewEvidence, &allowed), "the setting grants nothing else");
     }
 
     #[test]

@@ -2,7 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::admin_settings::{fetch_security_settings, SetRequireAdminMfa};
+use crate::api::admin_settings::{fetch_security_settings, SetRequireAdminMfa, SetViewerEvidenceDownloads};
 use crate::components::field::{form_error, FormAlert};
 
 /// Instance settings for administrators.
@@ -10,7 +10,10 @@ use crate::components::field::{form_error, FormAlert};
 pub fn AdminSettingsPage() -> impl IntoView {
     let set = ServerAction::<SetRequireAdminMfa>::new();
     let result = set.value();
-    let settings = Resource::new(move || set.version().get(), |_| fetch_security_settings());
+    let downloads = ServerAction::<SetViewerEvidenceDownloads>::new();
+    let downloads_result = downloads.value();
+    let settings =
+        Resource::new(move || (set.version().get(), downloads.version().get()), |_| fetch_security_settings());
     view! {
         <Title text="Settings"/>
         <div class="page-head">
@@ -37,6 +40,23 @@ pub fn AdminSettingsPage() -> impl IntoView {
                                         <input type="hidden" name="required" value=(!s.require_admin_mfa).to_string()/>
                                         <button type="submit" class="button">
                                             {if s.require_admin_mfa { "Stop requiring it" } else { "Require it" }}
+                                        </button>
+                                    </ActionForm>
+                                </section>
+                                <section class="panel form-panel" aria-labelledby="downloads-heading">
+                                    <h2 id="downloads-heading">"Evidence files for viewers"</h2>
+                                    <p>
+                                        {if s.viewers_may_download_evidence {
+                                            "Viewers may download evidence files."
+                                        } else {
+                                            "Viewers see that evidence exists and its review status, but cannot download the files."
+                                        }}
+                                    </p>
+                                    <ActionForm action=downloads>
+                                        <FormAlert message=form_error(downloads_result)/>
+                                        <input type="hidden" name="allowed" value=(!s.viewers_may_download_evidence).to_string()/>
+                                        <button type="submit" class="button button--secondary">
+                                            {if s.viewers_may_download_evidence { "Stop allowing downloads" } else { "Allow downloads" }}
                                         </button>
                                     </ActionForm>
                                 </section>
