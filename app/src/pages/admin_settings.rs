@@ -60,7 +60,7 @@ pub fn AdminSettingsPage() -> impl IntoView {
                                         </button>
                                     </ActionForm>
                                 </section>
-                                <section class="panel" aria-labelledby="mail-heading">
+                                <section class="panel form-panel" aria-labelledby="mail-heading">
                                     <h2 id="mail-heading">"Mail"</h2>
                                     <p>
                                         {if s.mail_configured {
