@@ -28,7 +28,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list'], ['html', { open: 'never' }]],
+  // The list reporter only: the HTML report bundles Playwright's UI, which
+  // offers to download browsers; screenshots and traces land in test-results/.
+  reporter: [['list']],
   outputDir: 'test-results/artifacts',
   use: {
     viewport: { width: 1280, height: 800 },
