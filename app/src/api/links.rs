@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::links::LinkKind;
 use crate::error::AppError;
 
 /// Whose link this is, shown so the person knows they are in the right place.
@@ -23,43 +24,42 @@ pub const RESET_REQUESTED: &str =
 mod server {
     use super::*;
     use crate::backend::passwords::check_new_password;
-    use crate::backend::tokens::{self, Purpose};
+    use crate::backend::tokens;
     use crate::backend::{accounts, app_state, auth, throttle, user_admin};
 
     fn link_gone() -> AppError {
         AppError::invalid("link", "This link has expired or was already used. Ask your administrator for a new one.")
     }
 
-    pub async fn owner(token: String, purpose: Purpose) -> Result<LinkOwner, AppError> {
+    pub async fn owner(token: String, kind: LinkKind) -> Result<LinkOwner, AppError> {
         let state = app_state()?;
-        let user_id =
-            tokens::peek(&state.db, &token, purpose, state.clock.now_millis()).await?.ok_or_else(link_gone)?;
+        let user_id = tokens::peek(&state.db, &token, kind, state.clock.now_millis()).await?.ok_or_else(link_gone)?;
         let user = accounts::find_by_id(&state.db, user_id).await?.filter(|u| !u.disabled).ok_or_else(link_gone)?;
         Ok(LinkOwner { name: user.name, email: user.email })
     }
 
     /// Sets the password chosen on a link page. Invitations sign the person
     /// in (they have no second factor yet); resets send them to sign in.
-    pub async fn choose_password(token: String, password: String, purpose: Purpose) -> Result<(), AppError> {
+    pub async fn choose_password(token: String, password: String, kind: LinkKind) -> Result<(), AppError> {
         let state = app_state()?;
         let now = state.clock.now_millis();
-        let user_id = tokens::peek(&state.db, &token, purpose, now).await?.ok_or_else(link_gone)?;
+        let user_id = tokens::peek(&state.db, &token, kind, now).await?.ok_or_else(link_gone)?;
         let user = accounts::find_by_id(&state.db, user_id).await?.ok_or_else(link_gone)?;
         check_new_password(&password, &user.email, &user.name)
             .map_err(|e| AppError::invalid("password", e.to_string()))?;
         let hash = state.passwords.hash(&password).await.map_err(auth::hashing_error)?;
         let user_id =
-            user_admin::set_password_with_link(&state.db, &token, purpose, &hash, now).await?.ok_or_else(link_gone)?;
+            user_admin::set_password_with_link(&state.db, &token, kind, &hash, now).await?.ok_or_else(link_gone)?;
         // A reset proves control of the mailbox: lift any sign-in lock.
         throttle::record_success(&state.db, &user.email).await?;
-        match purpose {
-            Purpose::Invite => {
+        match kind {
+            LinkKind::Invite => {
                 let user = accounts::find_by_id(&state.db, user_id).await?.ok_or(AppError::Internal)?;
                 let client = auth::Client::of_request().await;
                 auth::start_session(&auth::request_session().await?, &state, &user, &client).await?;
                 leptos_axum::redirect("/");
             }
-            Purpose::Reset => leptos_axum::redirect("/login?reset=done"),
+            LinkKind::Reset => leptos_axum::redirect("/login?reset=done"),
         }
         Ok(())
     }
@@ -92,41 +92,22 @@ mod server {
         };
         let user = accounts::find_by_email(&state.db, email).await.map_err(|e| e.to_string())?;
         let Some(user) = user.filter(|u| !u.disabled && u.has_password()) else { return Ok(()) };
-        let (purpose, token) = user_admin::issue_link(&state.db, None, &user, now).await.map_err(|e| e.to_string())?;
-        let url = state.link(&purpose.path(&token));
-        let (subject, body) = crate::backend::mail::link_message(purpose, &user.name, &url);
-        mailer.send(&user.name, &user.email, &subject, body).await.map_err(|e| e.to_string())
-    }
-}
-
-/// Which kind of single-use link a page opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkKind {
-    Invite,
-    Reset,
-}
-
-#[cfg(feature = "ssr")]
-impl From<LinkKind> for crate::backend::tokens::Purpose {
-    fn from(kind: LinkKind) -> Self {
-        match kind {
-            LinkKind::Invite => crate::backend::tokens::Purpose::Invite,
-            LinkKind::Reset => crate::backend::tokens::Purpose::Reset,
-        }
+        let (kind, token) = user_admin::issue_link(&state.db, None, &user, now).await.map_err(|e| e.to_string())?;
+        let url = state.link(&kind.path(&token));
+        mailer.send_link(kind, &user.name, &user.email, &url).await.map_err(|e| e.to_string())
     }
 }
 
 /// Whose link this is (refused when it is unknown, used or expired).
 #[server(endpoint = "links/owner")]
 pub async fn fetch_link_owner(kind: LinkKind, token: String) -> Result<LinkOwner, AppError> {
-    crate::backend::respond(server::owner(token, kind.into()).await)
+    crate::backend::respond(server::owner(token, kind).await)
 }
 
 /// Sets the password from an invitation or reset link, using the link up.
 #[server(endpoint = "links/password")]
 pub async fn set_password_from_link(kind: LinkKind, token: String, password: String) -> Result<(), AppError> {
-    crate::backend::respond(server::choose_password(token, password, kind.into()).await)
+    crate::backend::respond(server::choose_password(token, password, kind).await)
 }
 
 #[server(endpoint = "links/forgot")]

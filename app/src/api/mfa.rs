@@ -27,8 +27,8 @@ mod server {
     use super::*;
     use crate::backend::audit::{self, AuditEntry};
     use crate::backend::auth::{self, CurrentUser};
-    use crate::backend::{app_state, instance_settings, mfa, teams, AppState};
-    use crate::domain::access::{Action, Role};
+    use crate::backend::{accounts, app_state, mfa, AppState};
+    use crate::domain::access::Action;
 
     pub async fn me() -> Result<(AppState, CurrentUser), AppError> {
         let state = app_state()?;
@@ -52,8 +52,7 @@ mod server {
     pub async fn status() -> Result<MfaStatus, AppError> {
         let (state, me) = me().await?;
         let (enrolled, recovery_codes_left) = mfa::status(&state.db, me.user.id).await?;
-        let required = me.user.role == Role::Admin && instance_settings::access(&state.db).await?.require_admin_mfa;
-        Ok(MfaStatus { enrolled, recovery_codes_left, required })
+        Ok(MfaStatus { enrolled, recovery_codes_left, required: me.mfa_required })
     }
 
     pub async fn begin() -> Result<MfaEnrolment, AppError> {
@@ -72,7 +71,7 @@ mod server {
             AppError::invalid("code", "That code does not match. Enter the 6-digit code your app shows now.")
         })?;
         // More powers (an admin may act now): the session gets a new id.
-        teams::touch_privileges(state.db.pool(), me.user.id, now).await?;
+        accounts::touch_privileges(state.db.pool(), me.user.id, now).await?;
         record(&state, &me, "mfa.enrolled").await?;
         Ok(codes)
     }
@@ -90,8 +89,7 @@ mod server {
 
     pub async fn disable(password: String) -> Result<(), AppError> {
         let (state, me) = me().await?;
-        let required = status().await?.required;
-        if required {
+        if me.mfa_required {
             return Err(AppError::invalid(
                 "password",
                 "Administrators must keep two-step sign-in on (an instance setting). Ask another administrator to change it.",
@@ -99,7 +97,7 @@ mod server {
         }
         auth::confirm_password(&state, &me.user, &password, "password").await?;
         if mfa::remove(&state.db, me.user.id).await? {
-            teams::touch_privileges(state.db.pool(), me.user.id, state.clock.now_millis()).await?;
+            accounts::touch_privileges(state.db.pool(), me.user.id, state.clock.now_millis()).await?;
             record(&state, &me, "mfa.removed").await?;
         }
         Ok(())

@@ -116,27 +116,27 @@ mod server {
         record(&state, &me, action, team_id, String::new()).await
     }
 
-    /// The team must exist and not be archived for its membership to change.
-    async fn member_manager(team_id: i64) -> Result<(AppState, CurrentUser), AppError> {
+    /// The caller, and the team, which must exist and not be archived for
+    /// its membership to change.
+    async fn member_manager(team_id: i64) -> Result<(AppState, CurrentUser, TeamDetail), AppError> {
         let (state, me) = caller(Action::ManageTeamMembers { team_id }).await?;
         match teams::detail(&state.db, team_id).await? {
             None => Err(AppError::NotFound),
             Some(team) if team.archived => {
                 Err(AppError::invalid("team", "Restore the team before changing its members."))
             }
-            Some(_) => Ok((state, me)),
+            Some(team) => Ok((state, me, team)),
         }
     }
 
     pub async fn candidates(team_id: i64) -> Result<Vec<Person>, AppError> {
-        let (state, _) = member_manager(team_id).await?;
-        let team = teams::detail(&state.db, team_id).await?.ok_or(AppError::NotFound)?;
+        let (state, _, team) = member_manager(team_id).await?;
         let people = user_admin::people(&state.db).await?;
         Ok(people.into_iter().filter(|p| !team.members.iter().any(|m| m.user_id == p.id)).collect())
     }
 
     pub async fn put_member(team_id: i64, user_id: String, role: String) -> Result<(), AppError> {
-        let (state, me) = member_manager(team_id).await?;
+        let (state, me, _) = member_manager(team_id).await?;
         let choose = || AppError::invalid("user_id", "Choose a person from the list.");
         let user_id: i64 = user_id.trim().parse().map_err(|_| choose())?;
         let role = TeamRole::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose lead or member."))?;
@@ -149,7 +149,7 @@ mod server {
     }
 
     pub async fn remove_member(team_id: i64, user_id: i64) -> Result<(), AppError> {
-        let (state, me) = member_manager(team_id).await?;
+        let (state, me, _) = member_manager(team_id).await?;
         if !teams::remove_member(&state.db, team_id, user_id, state.clock.now_millis()).await? {
             return Err(AppError::NotFound);
         }

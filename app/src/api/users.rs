@@ -73,11 +73,12 @@ pub fn parse_membership(value: &str) -> Result<Option<(i64, TeamRole)>, AppError
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
+    use crate::backend::accounts::User;
     use crate::backend::auth::{self, CurrentUser};
-    use crate::backend::tokens::Purpose;
     use crate::backend::user_admin::{self, Actor};
     use crate::backend::{app_state, AppState};
     use crate::domain::access::Action;
+    use crate::domain::links::LinkKind;
 
     pub async fn admin() -> Result<(AppState, CurrentUser), AppError> {
         let state = app_state()?;
@@ -88,24 +89,35 @@ mod server {
 
     pub async fn list() -> Result<Vec<UserRow>, AppError> {
         let (state, _) = admin().await?;
-        Ok(user_admin::list(&state.db, state.clock.now_millis()).await?)
+        Ok(user_admin::list(&state.db, state.clock.now_millis(), None).await?)
     }
 
     pub async fn one(user_id: i64) -> Result<UserRow, AppError> {
-        list().await?.into_iter().find(|u| u.id == user_id).ok_or(AppError::NotFound)
+        let (state, _) = admin().await?;
+        let rows = user_admin::list(&state.db, state.clock.now_millis(), Some(user_id)).await?;
+        rows.into_iter().next().ok_or(AppError::NotFound)
     }
 
-    /// Sends the link by mail when SMTP is configured; failures are logged
-    /// and the admin still has the link to pass on.
-    async fn deliver(state: &AppState, user: &crate::backend::accounts::User, purpose: Purpose, url: &str) -> bool {
-        let Some(mailer) = &state.mailer else { return false };
-        let (subject, body) = crate::backend::mail::link_message(purpose, &user.name, url);
-        match mailer.send(&user.name, &user.email, &subject, body).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, user_id = user.id, "could not mail a link");
-                false
-            }
+    /// The link to hand over for `user`, also mailed when SMTP is configured
+    /// (a mail failure is logged; the admin still has the link).
+    async fn hand_over(state: &AppState, user: &User, kind: LinkKind, token: &str, now: i64) -> IssuedLink {
+        let url = state.link(&kind.path(token));
+        let mailed = match &state.mailer {
+            None => false,
+            Some(mailer) => match mailer.send_link(kind, &user.name, &user.email, &url).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, user_id = user.id, "could not mail a link");
+                    false
+                }
+            },
+        };
+        IssuedLink {
+            user_name: user.name.clone(),
+            kind: kind.label().to_string(),
+            url,
+            expires_at_ms: now + kind.lifetime().as_millis() as i64,
+            mailed,
         }
     }
 
@@ -115,19 +127,8 @@ mod server {
             return Err(AppError::invalid("user", "Enable the account before sending a sign-in link."));
         }
         let now = state.clock.now_millis();
-        let (purpose, token) = user_admin::issue_link(&state.db, Some(actor), &user, now).await?;
-        let url = state.link(&purpose.path(&token));
-        let mailed = deliver(state, &user, purpose, &url).await;
-        Ok(IssuedLink {
-            user_name: user.name.clone(),
-            kind: match purpose {
-                Purpose::Invite => "invitation".into(),
-                Purpose::Reset => "password reset".into(),
-            },
-            url,
-            expires_at_ms: now + purpose.lifetime().as_millis() as i64,
-            mailed,
-        })
+        let (kind, token) = user_admin::issue_link(&state.db, Some(actor), &user, now).await?;
+        Ok(hand_over(state, &user, kind, &token, now).await)
     }
 
     pub async fn create(name: String, email: String, role: String, teams: Vec<String>) -> Result<IssuedLink, AppError> {
@@ -139,15 +140,7 @@ mod server {
         let (id, token) =
             user_admin::create(&state.db, Actor::of(&me.user), &name, &email, role, &memberships, now).await?;
         let user = user_admin::find(&state.db, id).await?;
-        let url = state.link(&Purpose::Invite.path(&token));
-        let mailed = deliver(&state, &user, Purpose::Invite, &url).await;
-        Ok(IssuedLink {
-            user_name: user.name,
-            kind: "invitation".into(),
-            url,
-            expires_at_ms: now + Purpose::Invite.lifetime().as_millis() as i64,
-            mailed,
-        })
+        Ok(hand_over(&state, &user, LinkKind::Invite, &token, now).await)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Users and their team memberships in the database.
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
 use super::audit::{self, AuditEntry};
 use super::passwords::{check_new_password, Passwords};
@@ -80,6 +80,20 @@ pub async fn principal(db: &Db, user: &User) -> Result<Principal, sqlx::Error> {
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok(Principal { user_id: user.id, role: user.role, teams })
+}
+
+/// Records that the user's powers changed now: their sessions get a new
+/// id on their next request (see `auth::current_user`).
+pub async fn touch_privileges<'e, E>(executor: E, user_id: i64, now: i64) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query("UPDATE users SET privileges_changed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(executor)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error> {

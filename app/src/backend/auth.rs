@@ -50,8 +50,9 @@ impl Default for SessionPolicy {
 pub struct CurrentUser {
     pub user: User,
     pub principal: Principal,
-    /// An administrator who must set up a second factor before anything
-    /// else (the "administrators need MFA" setting).
+    /// An administrator while the "administrators need MFA" setting is on.
+    pub mfa_required: bool,
+    /// ...who has not set it up yet: nothing else is allowed until they do.
     pub must_enrol_mfa: bool,
     /// The instance's access settings at the time of the request.
     pub policy: Policy,
@@ -100,9 +101,9 @@ pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<
             }
             let principal = accounts::principal(&state.db, &user).await?;
             let settings = instance_settings::access(&state.db).await?;
-            let must_enrol_mfa =
-                user.role == Role::Admin && settings.require_admin_mfa && !mfa::status(&state.db, user.id).await?.0;
-            Ok(Some(CurrentUser { user, principal, must_enrol_mfa, policy: settings.policy }))
+            let mfa_required = user.role == Role::Admin && settings.require_admin_mfa;
+            let must_enrol_mfa = mfa_required && !mfa::status(&state.db, user.id).await?.0;
+            Ok(Some(CurrentUser { user, principal, mfa_required, must_enrol_mfa, policy: settings.policy }))
         }
         _ => {
             session.flush().await.map_err(session_error)?;

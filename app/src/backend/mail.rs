@@ -11,6 +11,8 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::domain::links::LinkKind;
+
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -47,8 +49,14 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
+    /// Mails the single-use link `url` of `kind` to one person.
+    pub async fn send_link(&self, kind: LinkKind, to_name: &str, to_email: &str, url: &str) -> Result<(), MailError> {
+        let (subject, body) = link_message(kind, to_name, url);
+        self.send(to_name, to_email, subject, body).await
+    }
+
     /// Sends a plain-text message to one person.
-    pub async fn send(&self, to_name: &str, to_email: &str, subject: &str, body: String) -> Result<(), MailError> {
+    async fn send(&self, to_name: &str, to_email: &str, subject: &str, body: String) -> Result<(), MailError> {
         let to = Mailbox::new(
             Some(to_name.to_string()),
             to_email.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?,
@@ -66,18 +74,17 @@ impl Mailer {
 }
 
 /// Subject and body of the mail that carries a single-use link.
-pub fn link_message(purpose: super::tokens::Purpose, name: &str, url: &str) -> (String, String) {
-    use super::tokens::Purpose;
-    match purpose {
-        Purpose::Invite => (
-            "You are invited to Preflight".to_string(),
+fn link_message(kind: LinkKind, name: &str, url: &str) -> (&'static str, String) {
+    match kind {
+        LinkKind::Invite => (
+            "You are invited to Preflight",
             format!(
                 "Hello {name},\n\nYou have been given an account on Preflight, the production-readiness dashboard.\n\
                  Choose your password here (the link works once and expires in 7 days):\n\n{url}\n"
             ),
         ),
-        Purpose::Reset => (
-            "Reset your Preflight password".to_string(),
+        LinkKind::Reset => (
+            "Reset your Preflight password",
             format!(
                 "Hello {name},\n\nSomeone (hopefully you) asked to reset your Preflight password.\n\
                  Choose a new one here (the link works once and expires in 30 minutes):\n\n{url}\n\n\

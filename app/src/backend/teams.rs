@@ -4,9 +4,9 @@
 //! stamps `users.privileges_changed_at` (their sessions get a new id).
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Row};
 
-use super::Db;
+use super::{accounts, Db};
 use crate::api::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::domain::access::TeamRole;
 use crate::error::AppError;
@@ -139,18 +139,6 @@ pub async fn set_archived(db: &Db, team_id: i64, archived: bool, now: i64) -> Re
     Ok(done.rows_affected() == 1)
 }
 
-pub(crate) async fn touch_privileges<'e, E>(executor: E, user_id: i64, now: i64) -> Result<(), sqlx::Error>
-where
-    E: Executor<'e, Database = Any>,
-{
-    sqlx::query("UPDATE users SET privileges_changed_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user_id)
-        .execute(executor)
-        .await?;
-    Ok(())
-}
-
 /// Adds `user_id` to the team with `role`, or changes their role if they
 /// are in it already. Inside the caller's transaction.
 pub async fn put_member(
@@ -170,7 +158,7 @@ pub async fn put_member(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    touch_privileges(&mut **tx, user_id, now).await
+    accounts::touch_privileges(&mut **tx, user_id, now).await
 }
 
 /// Adds or re-roles a member in its own transaction.
@@ -178,16 +166,6 @@ pub async fn set_member(db: &Db, team_id: i64, user_id: i64, role: TeamRole, now
     let mut tx = db.pool().begin().await?;
     put_member(&mut tx, team_id, user_id, role, now).await?;
     tx.commit().await
-}
-
-/// Whether `user_id` is in the team.
-pub async fn is_member(db: &Db, team_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 AND user_id = $2")
-        .bind(team_id)
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(found.is_some())
 }
 
 /// Removes a member; false when they were not in the team.
@@ -198,7 +176,7 @@ pub async fn remove_member(db: &Db, team_id: i64, user_id: i64, now: i64) -> Res
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    touch_privileges(&mut *tx, user_id, now).await?;
+    accounts::touch_privileges(&mut *tx, user_id, now).await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }

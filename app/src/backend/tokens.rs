@@ -1,61 +1,28 @@
-//! Single-use links: invitations (choose a first password, valid for days)
-//! and password resets (valid for 30 minutes).
+//! Single-use link tokens in the database (see [`LinkKind`]).
 //!
 //! The link carries a random token; the database stores only its SHA-256.
 //! Using a token is one UPDATE that succeeds only while the token is unused
 //! and unexpired, so two tabs racing with one link cannot both use it.
 //! Issuing a new link for the same purpose withdraws the older ones.
 
-use std::time::Duration;
-
 use sqlx::{Any, Executor, Row};
 
 use super::secrets::{random_token, sha256_hex};
 use super::Db;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Invite,
-    Reset,
-}
-
-impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Invite => "invite",
-            Purpose::Reset => "reset",
-        }
-    }
-
-    /// How long a link of this kind stays valid.
-    pub fn lifetime(self) -> Duration {
-        match self {
-            Purpose::Invite => Duration::from_secs(7 * 24 * 3600),
-            Purpose::Reset => Duration::from_secs(30 * 60),
-        }
-    }
-
-    /// The path of the page that opens the link.
-    pub fn path(self, token: &str) -> String {
-        match self {
-            Purpose::Invite => format!("/invite/{token}"),
-            Purpose::Reset => format!("/reset-password/{token}"),
-        }
-    }
-}
+use crate::domain::links::LinkKind;
 
 /// A new link token for `user_id`; earlier unused ones of that purpose stop
 /// working. Takes a transaction so it can commit with the user it is for.
 pub async fn issue(
     tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
-    purpose: Purpose,
+    kind: LinkKind,
     created_by: Option<i64>,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
         .bind(user_id)
-        .bind(purpose.as_str())
+        .bind(kind.as_str())
         .execute(&mut **tx)
         .await?;
     let token = random_token();
@@ -65,23 +32,23 @@ pub async fn issue(
     )
     .bind(sha256_hex(&token))
     .bind(user_id)
-    .bind(purpose.as_str())
+    .bind(kind.as_str())
     .bind(created_by)
     .bind(now)
-    .bind(now + purpose.lifetime().as_millis() as i64)
+    .bind(now + kind.lifetime().as_millis() as i64)
     .execute(&mut **tx)
     .await?;
     Ok(token)
 }
 
 /// The user a live (unused, unexpired) token belongs to, without using it.
-pub async fn peek(db: &Db, token: &str, purpose: Purpose, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn peek(db: &Db, token: &str, kind: LinkKind, now: i64) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT user_id FROM user_tokens
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
     .bind(sha256_hex(token))
-    .bind(purpose.as_str())
+    .bind(kind.as_str())
     .bind(now)
     .fetch_optional(db.pool())
     .await
@@ -89,7 +56,7 @@ pub async fn peek(db: &Db, token: &str, purpose: Purpose, now: i64) -> Result<Op
 
 /// Uses a live token: marks it used and returns its user, or `None` when it
 /// is unknown, used or expired.
-pub async fn consume<'e, E>(executor: E, token: &str, purpose: Purpose, now: i64) -> Result<Option<i64>, sqlx::Error>
+pub async fn consume<'e, E>(executor: E, token: &str, kind: LinkKind, now: i64) -> Result<Option<i64>, sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
 {
@@ -99,25 +66,12 @@ where
          RETURNING user_id",
     )
     .bind(sha256_hex(token))
-    .bind(purpose.as_str())
+    .bind(kind.as_str())
     .bind(now)
     .bind(now)
     .fetch_optional(executor)
     .await?;
     row.map(|row| row.try_get(0)).transpose()
-}
-
-/// When the newest unused link of `purpose` for `user_id` expires, if any.
-pub async fn pending_until(db: &Db, user_id: i64, purpose: Purpose, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT MAX(expires_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL
-         AND expires_at > $3",
-    )
-    .bind(user_id)
-    .bind(purpose.as_str())
-    .bind(now)
-    .fetch_one(db.pool())
-    .await
 }
 
 /// Forgets tokens that can no longer be used (housekeeping).

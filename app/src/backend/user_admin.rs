@@ -10,10 +10,11 @@ use sqlx::{Any, Row};
 use super::accounts::{self, normalize_email, normalize_name, User};
 use super::audit::{self, AuditEntry};
 use super::teams;
-use super::tokens::{self, Purpose};
+use super::tokens;
 use super::Db;
 use crate::api::users::{Person, UserMembership, UserRow, UserStatus};
 use crate::domain::access::{Role, TeamRole};
+use crate::domain::links::LinkKind;
 use crate::error::AppError;
 
 /// Who is acting, for the audit trail.
@@ -59,23 +60,26 @@ fn email_taken_error() -> AppError {
     AppError::invalid("email", "That email is already used by another account.")
 }
 
-/// Everyone, with status, teams and whether they have a second factor.
-pub async fn list(db: &Db, now: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+/// Everyone (or only `only`), with status, teams and whether they have a
+/// second factor.
+pub async fn list(db: &Db, now: i64, only: Option<i64>) -> Result<Vec<UserRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT u.id, u.name, u.email, u.role, u.disabled_at, u.password_hash = '',
                 (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL),
                 (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
                 (SELECT MAX(t.expires_at) FROM user_tokens t
                   WHERE t.user_id = u.id AND t.purpose = 'invite' AND t.used_at IS NULL AND t.expires_at > $1)
-         FROM users u ORDER BY LOWER(u.name), u.id",
+         FROM users u WHERE $2 IS NULL OR u.id = $2 ORDER BY LOWER(u.name), u.id",
     )
     .bind(now)
+    .bind(only)
     .fetch_all(db.pool())
     .await?;
     let memberships = sqlx::query(
         "SELECT m.user_id, t.id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id
-         ORDER BY LOWER(t.name)",
+         WHERE $1 IS NULL OR m.user_id = $1 ORDER BY LOWER(t.name)",
     )
+    .bind(only)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -157,10 +161,15 @@ pub async fn create(
     for (team_id, team_role) in memberships {
         teams::put_member(&mut tx, *team_id, id, *team_role, now).await?;
     }
-    let token = tokens::issue(&mut tx, id, Purpose::Invite, Some(actor.id), now).await?;
+    let token = tokens::issue(&mut tx, id, LinkKind::Invite, Some(actor.id), now).await?;
     audit::record(&mut *tx, now, actor.entry("user.created", id, Some(format!("role {}", role.as_str())))).await?;
     tx.commit().await?;
     Ok((id, token))
+}
+
+/// The user with `user_id`, or 404.
+pub async fn find(db: &Db, user_id: i64) -> Result<User, AppError> {
+    accounts::find_by_id(db, user_id).await?.ok_or(AppError::NotFound)
 }
 
 /// Refuses changes an admin must not make to their own account (they could
@@ -173,13 +182,9 @@ fn not_self(actor: Actor<'_>, user_id: i64, what: &str) -> Result<(), AppError> 
     }
 }
 
-async fn existing(db: &Db, user_id: i64) -> Result<User, AppError> {
-    accounts::find_by_id(db, user_id).await?.ok_or(AppError::NotFound)
-}
-
 pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: i64) -> Result<(), AppError> {
     not_self(actor, user_id, "change the role of")?;
-    let user = existing(db, user_id).await?;
+    let user = find(db, user_id).await?;
     if user.role == role {
         return Ok(());
     }
@@ -199,7 +204,7 @@ pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: 
 /// Disables (and signs out everywhere) or enables an account.
 pub async fn set_enabled(db: &Db, actor: Actor<'_>, user_id: i64, enabled: bool, now: i64) -> Result<(), AppError> {
     not_self(actor, user_id, if enabled { "enable" } else { "disable" })?;
-    let user = existing(db, user_id).await?;
+    let user = find(db, user_id).await?;
     if user.disabled != enabled {
         return Ok(());
     }
@@ -227,7 +232,7 @@ async fn end_sessions_in(tx: &mut sqlx::Transaction<'_, Any>, user_id: i64) -> R
 
 /// Signs the user out on every device; returns how many sessions ended.
 pub async fn end_sessions(db: &Db, actor: Actor<'_>, user_id: i64, now: i64) -> Result<u64, AppError> {
-    existing(db, user_id).await?;
+    find(db, user_id).await?;
     let mut tx = db.pool().begin().await?;
     let ended = end_sessions_in(&mut tx, user_id).await?;
     audit::record(&mut *tx, now, actor.entry("user.sessions_ended", user_id, Some(format!("{ended} sessions"))))
@@ -243,13 +248,13 @@ pub async fn issue_link(
     actor: Option<Actor<'_>>,
     user: &User,
     now: i64,
-) -> Result<(Purpose, String), AppError> {
-    let purpose = if user.has_password() { Purpose::Reset } else { Purpose::Invite };
+) -> Result<(LinkKind, String), AppError> {
+    let kind = if user.has_password() { LinkKind::Reset } else { LinkKind::Invite };
     let mut tx = db.pool().begin().await?;
-    let token = tokens::issue(&mut tx, user.id, purpose, actor.map(|a| a.id), now).await?;
-    let action = match purpose {
-        Purpose::Invite => "user.invite_link_issued",
-        Purpose::Reset => "password.reset_link_issued",
+    let token = tokens::issue(&mut tx, user.id, kind, actor.map(|a| a.id), now).await?;
+    let action = match kind {
+        LinkKind::Invite => "user.invite_link_issued",
+        LinkKind::Reset => "password.reset_link_issued",
     };
     let entry = match actor {
         Some(actor) => actor.entry(action, user.id, None),
@@ -263,11 +268,7 @@ pub async fn issue_link(
     };
     audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
-    Ok((purpose, token))
-}
-
-pub async fn find(db: &Db, user_id: i64) -> Result<User, AppError> {
-    existing(db, user_id).await
+    Ok((kind, token))
 }
 
 /// Changes a user's own name and email (email uniqueness checked).
@@ -296,12 +297,12 @@ pub async fn update_profile(db: &Db, user: &User, name: &str, email: &str, now: 
 pub async fn set_password_with_link(
     db: &Db,
     token: &str,
-    purpose: Purpose,
+    kind: LinkKind,
     hash: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
-    let Some(user_id) = tokens::consume(&mut *tx, token, purpose, now).await? else {
+    let Some(user_id) = tokens::consume(&mut *tx, token, kind, now).await? else {
         return Ok(None);
     };
     let updated =
@@ -317,9 +318,9 @@ pub async fn set_password_with_link(
         return Ok(None);
     }
     end_sessions_in(&mut tx, user_id).await?;
-    let (action, label) = match purpose {
-        Purpose::Invite => ("user.invite_accepted", "invitation link"),
-        Purpose::Reset => ("password.reset", "password reset link"),
+    let (action, label) = match kind {
+        LinkKind::Invite => ("user.invite_accepted", "invitation link"),
+        LinkKind::Reset => ("password.reset", "password reset link"),
     };
     audit::record(
         &mut *tx,

@@ -22,6 +22,20 @@ where
     })
 }
 
+/// `aria-describedby` for a control: its hint (when it has one) and its
+/// error (while there is one).
+fn described_by(
+    hint_id: Option<String>,
+    error_id: String,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    move || {
+        let ids: Vec<&str> =
+            hint_id.iter().map(String::as_str).chain(error.get().is_some().then_some(error_id.as_str())).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
 #[component]
 pub fn Field(
     label: &'static str,
@@ -41,19 +55,7 @@ pub fn Field(
     let id = id.map(str::to_string).unwrap_or_else(|| format!("field-{name}"));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), error_id.clone(), error);
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
@@ -86,15 +88,7 @@ pub fn SelectField(
     let id = format!("field-{}", name.replace(['[', ']'], "-"));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || match (hint.is_some(), error.get().is_some()) {
-            (true, true) => Some(format!("{hint_id} {error_id}")),
-            (true, false) => Some(hint_id.clone()),
-            (false, true) => Some(error_id.clone()),
-            (false, false) => None,
-        }
-    };
+    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), error_id.clone(), error);
     view! {
         <div class="field" class:field--invalid=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>

@@ -3,4 +3,5 @@
 
 pub mod access;
 pub mod device;
+pub mod links;
 pub mod theme;

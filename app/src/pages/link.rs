@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::links::{fetch_link_owner, LinkKind, LinkOwner, SetPasswordFromLink};
+use crate::api::links::{fetch_link_owner, LinkOwner, SetPasswordFromLink};
 use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
+use crate::domain::links::LinkKind;
 
 fn token() -> Memo<String> {
     let params = use_params_map();
@@ -65,10 +66,6 @@ fn ChoosePassword(
     let owner = Resource::new(move || token.get(), move |token| fetch_link_owner(kind, token));
     let action = ServerAction::<SetPasswordFromLink>::new();
     let result = action.value();
-    let kind_value = match kind {
-        LinkKind::Invite => "invite",
-        LinkKind::Reset => "reset",
-    };
     view! {
         <Title text=title/>
         <section class="auth-card panel">
@@ -83,7 +80,7 @@ fn ChoosePassword(
                                     <p class="muted">{lead(&owner)}</p>
                                     <ActionForm action=action attr:novalidate=true>
                                         <FormAlert message=form_error(result)/>
-                                        <input type="hidden" name="kind" value=kind_value/>
+                                        <input type="hidden" name="kind" value=kind.as_str()/>
                                         <input type="hidden" name="token" value=token.get()/>
                                         // Lets password managers file the new password under the right account.
                                         <input type="hidden" name="email" autocomplete="username" value=owner.email/>
