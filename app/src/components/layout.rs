@@ -34,7 +34,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     {move || {
                         me.get()
                             .map(|result| match result {
-                                Ok(Some(me)) => view! { <SignedInHeader me=me/> }.into_any(),
+                                Ok(Some(me)) => view! { <SignedInHeader me=me pathname=location.pathname/> }.into_any(),
                                 _ => view! { <span class="site-header__spacer"></span> }.into_any(),
                             })
                     }}
@@ -54,8 +54,16 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 /// Menu button (phone width), navigation and the user menu.
+///
+/// Plain `<a>` elements (the router still handles their clicks) rather than
+/// `<A>`: this renders inside a `Transition`, whose first server-side pass is
+/// thrown away, and `<A>`'s router-context lookup from that discarded owner
+/// can deadlock reactive_graph 0.2.16 (the lookup drops the last reference to
+/// an owner whose cleanup then waits on a lock the lookup holds;
+/// leptos-rs/leptos#4673 looks like the same family). The current page comes
+/// from the location read outside the `Transition`.
 #[component]
-fn SignedInHeader(me: Me) -> impl IntoView {
+fn SignedInHeader(me: Me, pathname: Memo<String>) -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
     let admin_items = if me.role == Role::Admin { ADMIN_NAV_ITEMS } else { &[] };
@@ -83,9 +91,10 @@ fn SignedInHeader(me: Me) -> impl IntoView {
                     .iter()
                     .chain(admin_items)
                     .map(|(href, label)| {
+                        let current = move || (pathname.get() == *href).then_some("page");
                         view! {
                             <li>
-                                <A href=*href exact=true>{*label}</A>
+                                <a href=*href aria-current=current>{*label}</a>
                             </li>
                         }
                     })
@@ -93,9 +102,9 @@ fn SignedInHeader(me: Me) -> impl IntoView {
             </ul>
         </nav>
         <div class="user-menu">
-            <A href="/account" attr:class="user-menu__name" attr:title=format!("{} · your account", me.email)>
+            <a href="/account" class="user-menu__name" title=format!("{} · your account", me.email)>
                 {me.name}
-            </A>
+            </a>
             <ActionForm action=logout attr:class="user-menu__form">
                 <button type="submit" class="button button--secondary">"Sign out"</button>
             </ActionForm>

@@ -3,7 +3,6 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::links::{fetch_link_owner, LinkOwner, SetPasswordFromLink};
@@ -21,7 +20,7 @@ fn LinkGone(message: String) -> impl IntoView {
     view! {
         <p class="alert" role="alert">{message}</p>
         <p class="auth-card__links">
-            <A href="/login">"Go to sign in"</A>
+            <a href="/login">"Go to sign in"</a>
         </p>
     }
 }

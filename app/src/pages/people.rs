@@ -4,7 +4,6 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::teams::fetch_teams;
@@ -102,7 +101,7 @@ fn PeopleTable(users: Vec<UserRow>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <th scope="row">
-                                        <A href=format!("/admin/users/{}", u.id)>{u.name}</A>
+                                        <a href=format!("/admin/users/{}", u.id)>{u.name}</a>
                                         <span class="data-table__sub">{u.email}</span>
                                     </th>
                                     <td>{u.role.label()}</td>
@@ -240,7 +239,7 @@ fn PersonDetail(
         <Title text=user.name.clone()/>
         <div class="page-head">
             <h1>{user.name.clone()}</h1>
-            <A href="/admin/users" attr:class="button button--secondary">"All people"</A>
+            <a href="/admin/users" class="button button--secondary">"All people"</a>
         </div>
         <section class="panel">
             <dl class="facts">
@@ -256,7 +255,7 @@ fn PersonDetail(
                         } else {
                             user.teams
                                 .iter()
-                                .map(|t| view! { <A href=format!("/teams/{}", t.team_id)>{format!("{} ({})", t.team_name, t.role.label())}</A>" " })
+                                .map(|t| view! { <a href=format!("/teams/{}", t.team_id)>{format!("{} ({})", t.team_name, t.role.label())}</a>" " })
                                 .collect_view()
                                 .into_any()
                         }}

@@ -4,7 +4,6 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::teams::{
@@ -89,7 +88,7 @@ fn TeamList(teams: Vec<TeamSummary>) -> impl IntoView {
                         .map(|t| {
                             view! {
                                 <tr>
-                                    <th scope="row"><A href=format!("/teams/{}", t.id)>{t.name}</A></th>
+                                    <th scope="row"><a href=format!("/teams/{}", t.id)>{t.name}</a></th>
                                     <td>{t.members}</td>
                                     <td>{t.leads}</td>
                                     <td>
@@ -161,7 +160,7 @@ fn TeamView(team: TeamDetail, actions: TeamActions) -> impl IntoView {
         <Title text=name.clone()/>
         <div class="page-head">
             <h1>{name.clone()} {archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
-            <A href="/teams" attr:class="button button--secondary">"All teams"</A>
+            <a href="/teams" class="button button--secondary">"All teams"</a>
         </div>
         <MemberList team_id=id members can_manage=can_manage_members actions/>
         {can_manage_members.then(|| view! { <AddMember team_id=id action=actions.set_member/> })}

@@ -1,7 +1,6 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use crate::api::auth::{fetch_pending_sign_in, VerifySignIn};
 use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
@@ -46,7 +45,7 @@ pub fn VerifyPage() -> impl IntoView {
                                 view! {
                                     <p>"This step has expired or was not started."</p>
                                     <p>
-                                        <A href="/login">"Sign in again"</A>
+                                        <a href="/login">"Sign in again"</a>
                                     </p>
                                 }
                                     .into_any()
