@@ -96,7 +96,11 @@ impl FromServerFnError for AppError {
             | ServerFnErrorErr::Deserialization(_)
             | ServerFnErrorErr::Serialization(_) => AppError::Unreachable,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::invalid("request", "The request was incomplete or malformed.")
+                let err = AppError::invalid("request", "The request was incomplete or malformed.");
+                // The caller's mistake: 422, not the framework's default 500.
+                #[cfg(feature = "ssr")]
+                let err = crate::backend::respond::<()>(Err(err)).unwrap_err();
+                err
             }
             other => {
                 #[cfg(feature = "ssr")]

@@ -111,6 +111,11 @@ test('an invited admin turns on two-step sign-in and signs in with a code', asyn
   await expect(otto.page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
   await snapshot(otto.page, testInfo, 'account');
   await otto.page.getByRole('link', { name: 'Manage two-step sign-in' }).click();
+  // A new phone is only added after the current password.
+  await otto.page.getByLabel('Current password').fill('not my password at all');
+  await otto.page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  await expect(otto.page.getByText('That is not your current password.')).toBeVisible();
+  await otto.page.getByLabel('Current password').fill(password);
   await otto.page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
   await expect(otto.page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
   const key = (await otto.page.getByText(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/).innerText()).replace(/\s/g, '');
@@ -139,6 +144,16 @@ test('an invited admin turns on two-step sign-in and signs in with a code', asyn
   await otto.page.getByRole('button', { name: 'Verify' }).click();
   await expect(otto.page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
   await expect(otto.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' })).toBeVisible();
+
+  // Otto loses his phone and his codes: an administrator resets two-step
+  // sign-in, which also signs him out everywhere.
+  await openHydrated(page, '/admin/users');
+  await page.getByRole('link', { name: 'Otto Admin' }).click();
+  await page.getByRole('button', { name: 'Reset two-step sign-in' }).click();
+  await expect(page.getByText('Two-step sign-in was reset', { exact: false })).toBeVisible();
+  await snapshot(page, testInfo, 'mfa-reset');
+  await otto.page.reload();
+  await expect(otto.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await otto.context.close();
   expect(errors.filter((e) => !/4\d\d/.test(e))).toEqual([]);
 });

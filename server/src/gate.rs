@@ -4,17 +4,18 @@
 //! `/login`. An administrator who must set up two-step sign-in is sent to
 //! `/account/mfa` from every other page.
 //!
-//! This guards page loads only. Server functions and other routes check the
-//! caller themselves (see `app::backend::auth`), so this is convenience, not
-//! the access control.
+//! The caller was resolved by the session middleware (`session.rs`) before
+//! this runs. This guards page loads only: server functions and other
+//! routes check the caller themselves (`app::backend::caller::caller`), so
+//! this is convenience, not the access control.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::Method;
-use tower_sessions::Session;
 
-use app::backend::{auth, AppState};
+use app::backend::caller::RequestAuth;
+use app::backend::AppState;
 
 /// Paths that are not pages: API, assets, operational endpoints.
 fn is_page(path: &str) -> bool {
@@ -34,7 +35,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/invite/")
 }
 
-pub async fn pages(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
+pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if req.method() != Method::GET || !is_page(&path) {
         return next.run(req).await;
@@ -50,11 +51,11 @@ pub async fn pages(State(state): State<AppState>, session: Session, req: Request
     if is_public(&path) {
         return next.run(req).await;
     }
-    match auth::current_user(&session, &state).await {
-        Ok(Some(me)) if me.must_enrol_mfa && path != MFA_PAGE => Redirect::to(MFA_PAGE).into_response(),
-        Ok(Some(_)) => next.run(req).await,
-        Ok(None) => Redirect::to("/login").into_response(),
-        Err(_) => next.run(req).await,
+    let auth = req.extensions().get::<RequestAuth>().cloned().unwrap_or_default();
+    match auth.user() {
+        Some(me) if me.must_enrol_mfa && path != MFA_PAGE => Redirect::to(MFA_PAGE).into_response(),
+        Some(_) => next.run(req).await,
+        None => Redirect::to("/login").into_response(),
     }
 }
 

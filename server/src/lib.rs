@@ -14,4 +14,5 @@ pub mod ops;
 pub mod panic_page;
 pub mod router;
 pub mod serve;
+pub mod session;
 pub mod settings;

@@ -39,8 +39,14 @@ pub fn respond(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = detail, "request handler panicked");
+    page(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The generic page with `status` (500 for our bugs, 503 when a dependency
+/// such as the database did not answer). The caller logs the cause.
+pub fn page(status: StatusCode) -> Response {
     Response::builder()
-        .status(StatusCode::INTERNAL_SERVER_ERROR)
+        .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")
         // Only our stylesheet may load: the page has no scripts.

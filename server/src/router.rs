@@ -13,15 +13,12 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Lept
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
-use app::backend::session_store::DbSessionStore;
 use app::backend::AppState;
 use app::{shell, App};
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
-use crate::{gate, headers, health, metrics::Metrics, observe, panic_page};
+use crate::{gate, headers, health, metrics::Metrics, observe, panic_page, session};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
@@ -30,36 +27,25 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    // Pages, server functions and static files: the caller is resolved once
+    // per request (session.rs) before the page gate runs.
     // `provide_nonce` gives each rendered page a fresh CSP nonce.
-    let router = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics_text))
+    let app = Router::new()
         .leptos_routes_with_context(&state, routes, provide_nonce, render_page)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_nonce, shell))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), gate::pages))
-        .layer(session_layer(&state, settings))
-        .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));
+    // Operational endpoints never look at sessions.
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+        .merge(app)
         .layer(Extension(metrics.clone()));
     with_middleware(router, metrics, https)
-}
-
-/// Sessions live in the database. The cookie is HttpOnly and SameSite=Lax,
-/// and over HTTPS also Secure with the `__Host-` prefix (no Domain, Path=/),
-/// so no other host can set or read it. Saved on every request so the idle
-/// timeout slides with activity.
-fn session_layer(state: &AppState, settings: &Settings) -> SessionManagerLayer<DbSessionStore> {
-    let store = DbSessionStore::new(state.db.clone(), state.clock.clone());
-    let https = settings.is_https();
-    SessionManagerLayer::new(store)
-        .with_name(if https { "__Host-preflight_session" } else { "preflight_session" })
-        .with_secure(https)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_always_save(true)
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(settings.session_idle.as_secs() as i64)))
 }
 
 /// The layers every route gets, innermost first: panic → generic 500 page,

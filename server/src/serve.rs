@@ -12,7 +12,7 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
-use app::backend::auth::SessionPolicy;
+use app::backend::caller::SessionPolicy;
 use app::backend::housekeeping::{self, Swept};
 use app::backend::throttle::LoginPolicy;
 use app::backend::{migrations, AppState, Db, DbError, DbOptions};

@@ -63,7 +63,7 @@ async fn first_run_leads_to_setup_which_disappears_afterwards(backend: Backend) 
 async fn concurrent_setups_create_exactly_one_admin(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
     let attempts = (0..6).map(|i| {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = support::cookieless_browser();
         let url = server.url("/api/auth/setup");
         let origin = server.base.clone();
         async move {
@@ -140,7 +140,7 @@ async fn login_failures_look_the_same_and_login_rotates_the_session(backend: Bac
     let second_cookie = session_set_cookie(&second).expect("a new session cookie");
     let old_pair = first_cookie.split(';').next().unwrap().to_string();
     assert_ne!(old_pair, second_cookie.split(';').next().unwrap());
-    let stale = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let stale = support::cookieless_browser();
     let with_old = stale.get(server.url("/")).header("cookie", &old_pair).send().await.unwrap();
     assert_eq!(with_old.status(), 303, "the pre-rotation id is dead");
     assert_eq!(server.get("/").await.status(), 200);

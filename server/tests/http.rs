@@ -199,7 +199,7 @@ async fn a_panicking_handler_gets_the_generic_error_page() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let response = reqwest::get(format!("http://{addr}/boom")).await.unwrap();
+    let response = support::browser().get(format!("http://{addr}/boom")).send().await.unwrap();
     assert_eq!(response.status(), 500);
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert!(response.headers().get("x-request-id").is_some());

@@ -20,7 +20,9 @@ both_backends!(
 
 /// Enrols the signed-in admin; returns the key and the recovery codes.
 async fn enrol(server: &TestServer) -> (String, Vec<String>) {
-    let begun: serde_json::Value = server.post_json("/api/account/mfa/begin", &[]).await.json().await.unwrap();
+    let begun = server.post_json("/api/account/mfa/begin", &[("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(begun.status(), 200);
+    let begun: serde_json::Value = begun.json().await.unwrap();
     assert!(begun["qr_svg"].as_str().unwrap().contains("<svg"));
     let secret = begun["secret"].as_str().unwrap().to_string();
     let wrong = server.post_json("/api/account/mfa/confirm", &[("code", "000000")]).await;
@@ -55,6 +57,11 @@ async fn code_step(server: &TestServer, client: &reqwest::Client, code: &str) ->
 async fn enrolment_then_sign_in_needs_a_fresh_code(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
     server.setup_admin().await;
+    // No key is shown without the current password (a borrowed session
+    // cannot put another phone on the account).
+    let refused = server.post_json("/api/account/mfa/begin", &[("password", "not the password")]).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(invalid_field(&refused.json().await.unwrap()), "password");
     let (secret, codes) = enrol(&server).await;
     assert_eq!(codes.len(), 10);
     let stored: Vec<String> =

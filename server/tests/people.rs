@@ -6,7 +6,9 @@ mod support;
 use std::time::Duration;
 
 use app::backend::Backend;
-use support::{audit_actions, browser, invalid_field, session_set_cookie, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{
+    audit_actions, browser, invalid_field, session_set_cookie, session_token, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 both_backends!(
     an_invited_person_joins_with_their_teams_through_a_single_use_link,
@@ -193,23 +195,40 @@ async fn role_changes_take_effect_at_once_and_rotate_the_session(backend: Backen
     let refused = server.post_with(&person, "/api/admin/users", &[]).await;
     assert_eq!(refused.status(), 403);
 
-    // The cookie is re-sent on every response (the idle timeout slides); its value is the session id.
-    let session_id = |response: &reqwest::Response| {
-        let cookie = session_set_cookie(response).expect("session cookie");
-        cookie.split(';').next().unwrap().to_string()
+    // A browser whose cookie we hold ourselves, to see the token change.
+    let raw = support::cookieless_browser();
+    let signed_in = raw
+        .post(server.url("/api/auth/login"))
+        .header("origin", &server.base)
+        .form(&[("email", "grace@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let before = session_token(&signed_in).expect("sign-in sets the session cookie");
+    let as_grace = |token: String| {
+        raw.post(server.url("/api/admin/users"))
+            .header("origin", &server.base)
+            .header("accept", "application/json")
+            .header("cookie", format!("preflight_session={token}"))
+            .send()
     };
-    let before = session_id(&person.get(server.url("/teams")).send().await.unwrap());
+    let still_viewer = as_grace(before.clone()).await.unwrap();
+    assert_eq!(still_viewer.status(), 403);
+    assert_eq!(session_set_cookie(&still_viewer), None, "nothing changed, nothing to tell the browser");
 
     let changed =
         server.post_json("/api/admin/users/role", &[("user_id", &grace.to_string()), ("role", "admin")]).await;
     assert_eq!(changed.status(), 200);
-    // The next request runs with the new role, under a new session id.
-    let now_admin = server.post_with(&person, "/api/admin/users", &[]).await;
+    // The next request runs with the new role, under a new token.
+    let now_admin = as_grace(before.clone()).await.unwrap();
     assert_eq!(now_admin.status(), 200);
-    let rotated = session_id(&now_admin);
-    assert_ne!(rotated, before, "privilege change gives the session a new id");
-    let after = server.post_with(&person, "/api/admin/users", &[]).await;
-    assert_eq!(session_id(&after), rotated, "only once");
+    let rotated = session_token(&now_admin).expect("privilege change gives the session a new token");
+    assert_ne!(rotated, before);
+    assert_eq!(as_grace(before).await.unwrap().status(), 401, "the old token is worth nothing now");
+    let after = as_grace(rotated).await.unwrap();
+    assert_eq!(after.status(), 200);
+    assert_eq!(session_set_cookie(&after), None, "only once");
+    assert_eq!(person.get(server.url("/teams")).send().await.unwrap().status(), 200, "other sessions rotate too");
     assert_eq!(audit_actions(&server, "user.role").await, ["user.role_changed"]);
 }
 

@@ -90,7 +90,10 @@ const MATRIX: &[Row] = &[
         [422, 422, 422, 422, 401],
     ),
     ("POST", "/api/account/mfa", &[], [200, 200, 200, 200, 401]),
-    ("POST", "/api/account/mfa/begin", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/mfa/begin", &[("password", PASSWORD)], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/mfa/begin", &[("password", "not mine")], [422, 422, 422, 422, 401]),
+    // A malformed call (a field missing) is the caller's mistake.
+    ("POST", "/api/account/mfa/begin", &[], [422, 422, 422, 422, 422]),
     ("POST", "/api/account/mfa/confirm", &[("code", "000000")], [422, 422, 422, 422, 401]),
     ("POST", "/api/account/mfa/recovery-codes", &[("password", "not mine")], [422, 422, 422, 422, 401]),
     ("POST", "/api/account/mfa/disable", &[("password", "not mine")], [422, 422, 422, 422, 401]),
@@ -132,7 +135,7 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
     let lead =
         server.post_json("/api/teams/members/set", &[("team_id", "1"), ("user_id", "5"), ("role", "lead")]).await;
     assert_eq!(lead.status(), 200);
-    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let anonymous = support::cookieless_browser();
     callers.push(("anonymous", anonymous));
 
     let mut mismatches = Vec::new();

@@ -21,20 +21,21 @@ pub async fn update_profile(name: String, email: String, current_password: Strin
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::backend::audit::{self, AuditEntry};
+    use crate::backend::caller::caller;
     use crate::backend::passwords::check_new_password;
-    use crate::backend::{accounts, app_state, auth, session_store, sessions, user_admin};
+    use crate::backend::{accounts, auth, sessions, user_admin};
     use crate::domain::access::Action;
 
+    /// The new password, every other session ended at once (by the user's
+    /// "sessions valid from" stamp, so even a request in flight on another
+    /// device cannot carry on), a fresh session for this browser and the
+    /// audit entry: one transaction.
     pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
-        let state = app_state()?;
-        let session = auth::request_session().await?;
-        let me = auth::require_user(&session, &state).await?;
-        me.require(Action::ManageOwnAccount)?;
-        let user = &me.user;
+        let caller = caller(Action::ManageOwnAccount)?;
+        let (state, user) = (&caller.state, &caller.me.user);
         let now = state.clock.now_millis();
 
-        auth::confirm_password(&state, user, &current, "current_password").await?;
+        auth::confirm_password(state, user, &current, "current_password").await?;
         check_new_password(&new, &user.email, &user.name)
             .map_err(|e| AppError::invalid("new_password", e.to_string()))?;
         if new == current {
@@ -42,34 +43,26 @@ mod server {
         }
 
         let hash = state.passwords.hash(&new).await.map_err(auth::hashing_error)?;
-        accounts::set_password_hash(&state.db, user.id, &hash, now).await?;
-        let current_id = session.id().map(|id| session_store::id_hash(&id)).ok_or(AppError::Unauthenticated)?;
-        let ended = sessions::end_others(&state.db, user.id, &current_id).await?;
-        audit::record(
-            state.db.pool(),
-            now,
-            AuditEntry {
-                actor_user_id: Some(user.id),
-                actor_label: &user.name,
-                action: "password.changed",
-                subject_type: Some("user"),
-                subject_id: Some(user.id.to_string()),
-                detail: Some(format!("{ended} other sessions ended")),
-            },
-        )
-        .await?;
+        let mut tx = state.db.pool().begin().await?;
+        accounts::set_password_hash(&mut *tx, user.id, &hash, now).await?;
+        let ended = sessions::end_all(&mut tx, user.id, now).await?;
+        let token = auth::replace_session(&mut tx, state, &caller.request, user, now).await?;
+        let detail = format!("{} other sessions ended", ended.saturating_sub(1));
+        crate::backend::audit::record(&mut *tx, now, caller.audit("password.changed", "user", user.id, Some(detail)))
+            .await?;
+        tx.commit().await?;
+        caller.request.set_cookie(token);
         Ok(())
     }
 
     pub async fn update_profile(name: String, email: String, current_password: String) -> Result<(), AppError> {
-        let state = app_state()?;
-        let session = auth::request_session().await?;
-        let me = auth::require_user(&session, &state).await?;
-        me.require(Action::ManageOwnAccount)?;
+        let caller = caller(Action::ManageOwnAccount)?;
+        let (state, me) = (&caller.state, &caller.me);
         let new_email = accounts::normalize_email(&email)?;
         if new_email != me.user.email {
-            auth::confirm_password(&state, &me.user, &current_password, "current_password").await?;
+            auth::confirm_password(state, &me.user, &current_password, "current_password").await?;
         }
-        user_admin::update_profile(&state.db, &me.user, &name, &new_email, state.clock.now_millis()).await
+        user_admin::update_profile(&state.db, caller.actor(), &me.user, &name, &new_email, state.clock.now_millis())
+            .await
     }
 }

@@ -18,21 +18,12 @@ pub struct SecuritySettings {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::backend::audit::{self, AuditEntry};
-    use crate::backend::auth::{self, CurrentUser};
+    use crate::backend::caller::caller;
     use crate::backend::instance_settings::{self, REQUIRE_ADMIN_MFA, VIEWERS_DOWNLOAD_EVIDENCE};
-    use crate::backend::{app_state, AppState};
     use crate::domain::access::Action;
 
-    async fn admin() -> Result<(AppState, CurrentUser), AppError> {
-        let state = app_state()?;
-        let me = auth::require_user(&auth::request_session().await?, &state).await?;
-        me.require(Action::ManageSettings)?;
-        Ok((state, me))
-    }
-
     pub async fn fetch() -> Result<SecuritySettings, AppError> {
-        let (state, _) = admin().await?;
+        let state = caller(Action::ManageSettings)?.state;
         let access = instance_settings::access(&state.db).await?;
         Ok(SecuritySettings {
             require_admin_mfa: access.require_admin_mfa,
@@ -41,20 +32,11 @@ mod server {
         })
     }
 
-    /// Sets one on/off setting and records who did.
+    /// Sets one on/off setting and records who did, in one transaction.
     pub async fn set(key: &'static str, on: bool) -> Result<(), AppError> {
-        let (state, me) = admin().await?;
-        let now = state.clock.now_millis();
-        instance_settings::set_bool(&state.db, key, on, now).await?;
-        let entry = AuditEntry {
-            actor_user_id: Some(me.user.id),
-            actor_label: &me.user.name,
-            action: "settings.changed",
-            subject_type: Some("setting"),
-            subject_id: Some(key.to_string()),
-            detail: Some(on.to_string()),
-        };
-        Ok(audit::record(state.db.pool(), now, entry).await?)
+        let caller = caller(Action::ManageSettings)?;
+        let entry = caller.audit("settings.changed", "setting", key.to_string(), Some(on.to_string()));
+        Ok(instance_settings::set_bool(&caller.state.db, key, on, caller.state.clock.now_millis(), entry).await?)
     }
 
     pub const MFA: &str = REQUIRE_ADMIN_MFA;

@@ -19,16 +19,19 @@ pub struct Me {
 /// The signed-in user, if any.
 #[server(endpoint = "auth/me")]
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {
-    use crate::backend::{app_state, auth};
-    let state = app_state()?;
-    let me = auth::current_user(&auth::request_session().await?, &state).await?;
-    Ok(me.map(|c| Me { name: c.user.name, email: c.user.email, role: c.user.role, must_enrol_mfa: c.must_enrol_mfa }))
+    let auth = crate::backend::caller::request_auth();
+    Ok(auth.user().map(|c| Me {
+        name: c.user.name.clone(),
+        email: c.user.email.clone(),
+        role: c.user.role,
+        must_enrol_mfa: c.must_enrol_mfa,
+    }))
 }
 
 /// Whether the instance still waits for its first administrator.
 #[server(endpoint = "auth/needs-setup")]
 pub async fn fetch_needs_setup() -> Result<bool, AppError> {
-    Ok(!crate::backend::app_state()?.has_users().await?)
+    crate::backend::respond(async { Ok(!crate::backend::app_state()?.has_users().await?) }.await)
 }
 
 /// Creates the first administrator and signs them in. Works only while no
@@ -40,11 +43,12 @@ pub async fn setup_admin(name: String, email: String, password: String) -> Resul
 
 #[cfg(feature = "ssr")]
 async fn setup_admin_inner(name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{accounts, app_state, auth};
+    use crate::backend::{accounts, app_state, auth, caller};
     let state = app_state()?;
     let now = state.clock.now_millis();
     let user = accounts::setup_first_admin(&state.db, &state.passwords, now, &name, &email, &password).await?;
-    auth::start_session(&auth::request_session().await?, &state, &user, &auth::Client::of_request().await).await?;
+    // `setup.admin_created` is already recorded with the account.
+    auth::start_session(&state, &caller::request_auth(), &user, None).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -56,7 +60,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn login_inner(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{app_state, auth};
+    use crate::backend::{app_state, auth, caller};
     let state = app_state()?;
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter your email address."));
@@ -64,8 +68,7 @@ async fn login_inner(email: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    let client = auth::Client::of_request().await;
-    match auth::sign_in(&auth::request_session().await?, &state, &client, &email, &password).await? {
+    match auth::sign_in(&state, &caller::request_auth(), &email, &password).await? {
         auth::SignIn::Done => leptos_axum::redirect("/"),
         auth::SignIn::NeedsCode => leptos_axum::redirect("/login/verify"),
     }
@@ -75,10 +78,7 @@ async fn login_inner(email: String, password: String) -> Result<(), AppError> {
 /// Who is between password and second factor on this browser, if anyone.
 #[server(endpoint = "auth/pending")]
 pub async fn fetch_pending_sign_in() -> Result<Option<String>, AppError> {
-    use crate::backend::{app_state, auth};
-    let state = app_state()?;
-    let pending = auth::pending_second_factor(&auth::request_session().await?, &state).await?;
-    Ok(pending.map(|user| user.name))
+    Ok(crate::backend::caller::request_auth().pending().map(|user| user.name.clone()))
 }
 
 /// The second sign-in step: a code from the authenticator app or a recovery code.
@@ -89,21 +89,25 @@ pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn verify_inner(code: String) -> Result<(), AppError> {
-    use crate::backend::{app_state, auth};
+    use crate::backend::{app_state, auth, caller};
     let state = app_state()?;
     if code.trim().is_empty() {
         return Err(AppError::invalid("code", "Enter the code from your authenticator app."));
     }
-    let client = auth::Client::of_request().await;
-    auth::complete_second_factor(&auth::request_session().await?, &state, &client, &code).await?;
+    auth::complete_second_factor(&state, &caller::request_auth(), &code).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::auth;
-    auth::end_session(&auth::request_session().await?).await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    crate::backend::respond(
+        async {
+            use crate::backend::{app_state, auth, caller};
+            auth::end_session(&app_state()?, &caller::request_auth()).await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }

@@ -25,7 +25,7 @@ mod server {
     use super::*;
     use crate::backend::passwords::check_new_password;
     use crate::backend::tokens;
-    use crate::backend::{accounts, app_state, auth, throttle, user_admin};
+    use crate::backend::{accounts, app_state, auth, caller, throttle, user_admin};
 
     fn link_gone() -> AppError {
         AppError::invalid("link", "This link has expired or was already used. Ask your administrator for a new one.")
@@ -55,8 +55,8 @@ mod server {
         match kind {
             LinkKind::Invite => {
                 let user = accounts::find_by_id(&state.db, user_id).await?.ok_or(AppError::Internal)?;
-                let client = auth::Client::of_request().await;
-                auth::start_session(&auth::request_session().await?, &state, &user, &client).await?;
+                // `user.invite_accepted` is recorded with the password.
+                auth::start_session(&state, &caller::request_auth(), &user, None).await?;
                 leptos_axum::redirect("/");
             }
             LinkKind::Reset => leptos_axum::redirect("/login?reset=done"),
@@ -71,7 +71,7 @@ mod server {
     pub async fn request_reset(email: String) -> Result<String, AppError> {
         let state = app_state()?;
         let email = accounts::normalize_email(&email)?;
-        let client = auth::Client::of_request().await;
+        let client = caller::request_auth().client().clone();
         let now = state.clock.now_millis();
         // Each request can send mail: spend the same budget as sign-in.
         if let Some(wait) = throttle::take_ip_attempt(&state.db, &state.login_policy, &client.ip, now).await? {

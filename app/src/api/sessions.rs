@@ -1,56 +1,50 @@
 //! The signed-in user's sessions (the "Your sessions" page).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
+use crate::domain::sessions::SessionSummary;
 use crate::error::AppError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionSummary {
-    /// The stored digest of the session id: names the session, cannot be
-    /// used to take it over.
-    pub id: String,
-    pub device: String,
-    pub started_at_ms: i64,
-    pub last_seen_at_ms: i64,
-    /// The session this request came from.
-    pub current: bool,
-}
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::backend::{app_state, auth, session_store, sessions, AppState};
+    use crate::backend::caller::{caller, Caller};
+    use crate::backend::sessions;
     use crate::domain::access::Action;
 
-    /// The caller (who may manage their own account), their user id and
-    /// the digest of their current session id.
-    pub async fn caller() -> Result<(AppState, i64, Option<String>), AppError> {
-        let state = app_state()?;
-        let session = auth::request_session().await?;
-        let me = auth::require_user(&session, &state).await?;
-        me.require(Action::ManageOwnAccount)?;
-        Ok((state, me.user.id, session.id().map(|id| session_store::id_hash(&id))))
+    fn me() -> Result<Caller, AppError> {
+        caller(Action::ManageOwnAccount)
     }
 
     pub async fn list() -> Result<Vec<SessionSummary>, AppError> {
-        let (state, user_id, current) = caller().await?;
-        Ok(sessions::list(&state.db, user_id, state.clock.now_millis(), current.as_deref()).await?)
+        let caller = me()?;
+        let current = caller.request.session().map(|s| s.id_hash.as_str());
+        let state = &caller.state;
+        Ok(sessions::list(&state.db, caller.me.user.id, state.clock.now_millis(), current).await?)
     }
 
     pub async fn end(id: String) -> Result<(), AppError> {
-        let (state, user_id, _) = caller().await?;
-        if sessions::end(&state.db, user_id, &id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
+        let caller = me()?;
+        let state = &caller.state;
+        let mut tx = state.db.pool().begin().await?;
+        if !sessions::end(&mut *tx, caller.me.user.id, &id).await? {
+            return Err(AppError::NotFound);
         }
+        let entry = caller.audit("session.ended", "user", caller.me.user.id, None);
+        crate::backend::audit::record(&mut *tx, state.clock.now_millis(), entry).await?;
+        Ok(tx.commit().await?)
     }
 
     pub async fn end_others() -> Result<u64, AppError> {
-        let (state, user_id, current) = caller().await?;
-        let current = current.ok_or(AppError::Unauthenticated)?;
-        Ok(sessions::end_others(&state.db, user_id, &current).await?)
+        let caller = me()?;
+        let state = &caller.state;
+        let current = caller.request.session().ok_or(AppError::Unauthenticated)?;
+        let mut tx = state.db.pool().begin().await?;
+        let ended = sessions::end_others(&mut *tx, caller.me.user.id, &current.id_hash).await?;
+        let entry = caller.audit("session.ended_others", "user", caller.me.user.id, Some(format!("{ended} sessions")));
+        crate::backend::audit::record(&mut *tx, state.clock.now_millis(), entry).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }
 

@@ -25,11 +25,10 @@ pub async fn fetch_instance_status() -> Result<InstanceStatus, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn instance_status() -> Result<InstanceStatus, AppError> {
-    use crate::backend::{app_state, auth, migrations};
+    use crate::backend::{caller::caller, migrations};
     use crate::domain::access::Action;
 
-    let state = app_state()?;
-    auth::require_user(&auth::request_session().await?, &state).await?.require(Action::ReadDashboard)?;
+    let state = caller(Action::ReadDashboard)?.state;
     let database_reachable = state.db.ping().await.is_ok();
     let history = if database_reachable { migrations::history(&state.db).await? } else { Vec::new() };
     Ok(InstanceStatus {

@@ -49,15 +49,13 @@ pub struct TeamsOverview {
 mod server {
     use super::*;
     use crate::backend::audit::{self, AuditEntry};
-    use crate::backend::auth::{self, CurrentUser};
-    use crate::backend::{app_state, teams, user_admin, AppState};
+    use crate::backend::caller::CurrentUser;
+    use crate::backend::{teams, user_admin, AppState};
     use crate::domain::access::Action;
 
     pub async fn caller(action: Action) -> Result<(AppState, CurrentUser), AppError> {
-        let state = app_state()?;
-        let me = auth::require_user(&auth::request_session().await?, &state).await?;
-        me.require(action)?;
-        Ok((state, me))
+        let caller = crate::backend::caller::caller(action)?;
+        Ok((caller.state, caller.me))
     }
 
     pub async fn record(
@@ -74,6 +72,7 @@ mod server {
             subject_type: Some("team"),
             subject_id: Some(team_id.to_string()),
             detail: Some(detail),
+            ..Default::default()
         };
         Ok(audit::record(state.db.pool(), state.clock.now_millis(), entry).await?)
     }

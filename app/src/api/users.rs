@@ -74,26 +74,24 @@ pub fn parse_membership(value: &str) -> Result<Option<(i64, TeamRole)>, AppError
 mod server {
     use super::*;
     use crate::backend::accounts::User;
-    use crate::backend::auth::{self, CurrentUser};
-    use crate::backend::user_admin::{self, Actor};
-    use crate::backend::{app_state, AppState};
+    use crate::backend::audit::Actor;
+    use crate::backend::caller::Caller;
+    use crate::backend::user_admin;
+    use crate::backend::AppState;
     use crate::domain::access::Action;
     use crate::domain::links::LinkKind;
 
-    pub async fn admin() -> Result<(AppState, CurrentUser), AppError> {
-        let state = app_state()?;
-        let me = auth::require_user(&auth::request_session().await?, &state).await?;
-        me.require(Action::ManageUsers)?;
-        Ok((state, me))
+    pub fn admin() -> Result<Caller, AppError> {
+        crate::backend::caller::caller(Action::ManageUsers)
     }
 
     pub async fn list() -> Result<Vec<UserRow>, AppError> {
-        let (state, _) = admin().await?;
+        let state = admin()?.state;
         Ok(user_admin::list(&state.db, state.clock.now_millis(), None).await?)
     }
 
     pub async fn one(user_id: i64) -> Result<UserRow, AppError> {
-        let (state, _) = admin().await?;
+        let state = admin()?.state;
         let rows = user_admin::list(&state.db, state.clock.now_millis(), Some(user_id)).await?;
         rows.into_iter().next().ok_or(AppError::NotFound)
     }
@@ -132,15 +130,15 @@ mod server {
     }
 
     pub async fn create(name: String, email: String, role: String, teams: Vec<String>) -> Result<IssuedLink, AppError> {
-        let (state, me) = admin().await?;
+        let caller = admin()?;
+        let state = &caller.state;
         let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
         let memberships: Vec<(i64, TeamRole)> =
             teams.iter().map(|v| parse_membership(v)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         let now = state.clock.now_millis();
-        let (id, token) =
-            user_admin::create(&state.db, Actor::of(&me.user), &name, &email, role, &memberships, now).await?;
+        let (id, token) = user_admin::create(&state.db, caller.actor(), &name, &email, role, &memberships, now).await?;
         let user = user_admin::find(&state.db, id).await?;
-        Ok(hand_over(&state, &user, LinkKind::Invite, &token, now).await)
+        Ok(hand_over(state, &user, LinkKind::Invite, &token, now).await)
     }
 }
 
@@ -170,10 +168,10 @@ pub async fn create_user(
 pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
     crate::backend::respond(
         async {
-            let (state, me) = server::admin().await?;
+            let caller = server::admin()?;
             let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?;
-            let actor = crate::backend::user_admin::Actor::of(&me.user);
-            crate::backend::user_admin::set_role(&state.db, actor, user_id, role, state.clock.now_millis()).await
+            let now = caller.state.clock.now_millis();
+            crate::backend::user_admin::set_role(&caller.state.db, caller.actor(), user_id, role, now).await
         }
         .await,
     )
@@ -184,9 +182,9 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
 pub async fn set_user_enabled(user_id: i64, enabled: bool) -> Result<(), AppError> {
     crate::backend::respond(
         async {
-            let (state, me) = server::admin().await?;
-            let actor = crate::backend::user_admin::Actor::of(&me.user);
-            crate::backend::user_admin::set_enabled(&state.db, actor, user_id, enabled, state.clock.now_millis()).await
+            let caller = server::admin()?;
+            let now = caller.state.clock.now_millis();
+            crate::backend::user_admin::set_enabled(&caller.state.db, caller.actor(), user_id, enabled, now).await
         }
         .await,
     )
@@ -197,9 +195,9 @@ pub async fn set_user_enabled(user_id: i64, enabled: bool) -> Result<(), AppErro
 pub async fn end_user_sessions(user_id: i64) -> Result<u64, AppError> {
     crate::backend::respond(
         async {
-            let (state, me) = server::admin().await?;
-            let actor = crate::backend::user_admin::Actor::of(&me.user);
-            crate::backend::user_admin::end_sessions(&state.db, actor, user_id, state.clock.now_millis()).await
+            let caller = server::admin()?;
+            let now = caller.state.clock.now_millis();
+            crate::backend::user_admin::end_sessions(&caller.state.db, caller.actor(), user_id, now).await
         }
         .await,
     )
@@ -210,8 +208,23 @@ pub async fn end_user_sessions(user_id: i64) -> Result<u64, AppError> {
 pub async fn issue_user_link(user_id: i64) -> Result<IssuedLink, AppError> {
     crate::backend::respond(
         async {
-            let (state, me) = server::admin().await?;
-            server::issue(&state, crate::backend::user_admin::Actor::of(&me.user), user_id).await
+            let caller = server::admin()?;
+            server::issue(&caller.state, caller.actor(), user_id).await
+        }
+        .await,
+    )
+}
+
+/// Turns off a person's two-step sign-in (they lost their phone and their
+/// recovery codes) and signs them out everywhere; they set it up again
+/// after their next sign-in.
+#[server(endpoint = "admin/users/reset-mfa")]
+pub async fn reset_user_mfa(user_id: i64) -> Result<(), AppError> {
+    crate::backend::respond(
+        async {
+            let caller = server::admin()?;
+            let now = caller.state.clock.now_millis();
+            crate::backend::user_admin::reset_mfa(&caller.state.db, caller.actor(), user_id, now).await
         }
         .await,
     )

@@ -83,7 +83,7 @@ pub async fn principal(db: &Db, user: &User) -> Result<Principal, sqlx::Error> {
 }
 
 /// Records that the user's powers changed now: their sessions get a new
-/// id on their next request (see `auth::current_user`).
+/// token on their next request (see `caller::resolve`).
 pub async fn touch_privileges<'e, E>(executor: E, user_id: i64, now: i64) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
@@ -96,12 +96,15 @@ where
     Ok(())
 }
 
-pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash<'e, E>(executor: E, user_id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(executor)
         .await?;
     Ok(())
 }

@@ -14,6 +14,48 @@ pub struct AuditEntry<'a> {
     pub subject_id: Option<String>,
     /// Free text or JSON; never a secret.
     pub detail: Option<String>,
+    /// The client address and request id of the request that made the
+    /// change (see [`super::caller::Client`]), when there was one.
+    pub client_ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// Who is acting, for the audit trail: a signed-in user, and the request
+/// they acted through (when there is one).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub client: Option<&'a super::caller::Client>,
+}
+
+impl<'a> Actor<'a> {
+    /// An entry of this actor's about `subject_type` `subject_id`.
+    pub fn entry(
+        self,
+        action: &'a str,
+        subject_type: &'a str,
+        subject_id: impl ToString,
+        detail: Option<String>,
+    ) -> AuditEntry<'a> {
+        AuditEntry {
+            actor_user_id: Some(self.id),
+            actor_label: self.name,
+            action,
+            subject_type: Some(subject_type),
+            subject_id: Some(subject_id.to_string()),
+            detail,
+            client_ip: self.client.map(|c| c.ip.as_str()),
+            request_id: self.client.map(|c| c.request_id.as_str()),
+        }
+    }
+}
+
+impl<'a> AuditEntry<'a> {
+    /// This entry, stamped with the request that caused it.
+    pub fn from_client(self, client: &'a super::caller::Client) -> Self {
+        AuditEntry { client_ip: Some(&client.ip), request_id: Some(&client.request_id), ..self }
+    }
 }
 
 pub async fn record<'e, E>(executor: E, at_millis: i64, entry: AuditEntry<'_>) -> Result<(), sqlx::Error>
@@ -21,8 +63,9 @@ where
     E: Executor<'e, Database = Any>,
 {
     sqlx::query(
-        "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, action, subject_type, subject_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, action, subject_type, subject_id, detail,
+                                   client_ip, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(at_millis)
     .bind(entry.actor_user_id)
@@ -31,6 +74,8 @@ where
     .bind(entry.subject_type)
     .bind(entry.subject_id)
     .bind(entry.detail)
+    .bind(entry.client_ip)
+    .bind(entry.request_id)
     .execute(executor)
     .await?;
     Ok(())

@@ -1,157 +1,81 @@
-//! Signing in and out, and who the caller is.
+//! Signing in and out.
 //!
-//! The session (tower-sessions, stored in the database) holds the user's id
-//! and when they signed in. Every request re-reads the user, so disabling an
-//! account or changing a role takes effect at once. Sessions end after
-//! `idle` without requests (enforced by the session expiry) and, whatever
-//! the activity, `lifetime` after sign-in (enforced here).
+//! Who the caller is, is resolved once per request by the session
+//! middleware (see [`super::caller`]); this module changes it: a correct
+//! password (and second factor) starts a new session under a fresh token,
+//! signing out deletes it. A token is only ever made by the server, so a
+//! token planted in a browser before sign-in is worthless after it.
 
 use std::time::Duration;
 
-use tower_sessions::Session;
-
 use super::accounts::{self, User};
 use super::audit::{self, AuditEntry};
+use super::caller::{Client, RequestAuth};
 use super::passwords::PasswordError;
-use super::session_store::USER_ID_KEY;
-use super::throttle;
-use super::{instance_settings, mfa, AppState};
-use crate::domain::access::{can, Action, Policy, Principal, Role};
+use super::sessions::{self, NewSession};
+use super::{mfa, throttle, AppState};
 use crate::error::AppError;
 
-const STARTED_AT_KEY: &str = "auth.started_at";
-/// `privileges_changed_at` of the user when this session last got its id.
-const PRIVILEGES_AT_KEY: &str = "auth.privileges_at";
-/// Between a correct password and the second factor: who, and since when.
-const PENDING_USER_KEY: &str = "auth.pending_user_id";
-const PENDING_AT_KEY: &str = "auth.pending_at";
 /// How long the second-factor step waits after the password.
 const PENDING_LIFETIME_MS: i64 = 5 * 60 * 1000;
-/// The session key for the device description shown on the sessions page.
-pub const DEVICE_KEY: &str = "auth.device";
 
-/// How long sessions last. Configured by the server's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionPolicy {
-    /// Ends a session after this long without a request.
-    pub idle: Duration,
-    /// Ends a session this long after sign-in, however active.
-    pub lifetime: Duration,
-}
-
-impl Default for SessionPolicy {
-    fn default() -> Self {
-        SessionPolicy { idle: Duration::from_secs(30 * 60), lifetime: Duration::from_secs(12 * 3600) }
+/// Starts a signed-in session for `user` on this browser (replacing any
+/// session it had) and records `entry`, if any, in the same transaction.
+pub async fn start_session(
+    state: &AppState,
+    auth: &RequestAuth,
+    user: &User,
+    entry: Option<AuditEntry<'_>>,
+) -> Result<(), AppError> {
+    let now = state.clock.now_millis();
+    let mut tx = state.db.pool().begin().await?;
+    let token = replace_session(&mut tx, state, auth, user, now).await?;
+    if let Some(entry) = entry {
+        audit::record(&mut *tx, now, entry.from_client(auth.client())).await?;
     }
-}
-
-/// The signed-in caller.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub user: User,
-    pub principal: Principal,
-    /// An administrator while the "administrators need MFA" setting is on.
-    pub mfa_required: bool,
-    /// ...who has not set it up yet: nothing else is allowed until they do.
-    pub must_enrol_mfa: bool,
-    /// The instance's access settings at the time of the request.
-    pub policy: Policy,
-}
-
-impl CurrentUser {
-    /// Fails closed with 403 unless the caller may perform `action`. Until
-    /// a required second factor is set up, only the own account is allowed.
-    pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if self.must_enrol_mfa && action != Action::ManageOwnAccount {
-            return Err(AppError::Forbidden);
-        }
-        if can(Some(&self.principal), action, &self.policy) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
-
-/// The session of the request a server function is answering.
-pub async fn request_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| AppError::internal("session extraction", e))
-}
-
-fn session_error(err: tower_sessions::session::Error) -> AppError {
-    AppError::internal("session", err)
-}
-
-/// The caller, if signed in with a live session and an enabled account.
-/// An expired or orphaned session is ended on the way; a session older than
-/// the user's last change of powers gets a new id.
-pub async fn current_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await.map_err(session_error)? else {
-        return Ok(None);
-    };
-    let started_at = session.get::<i64>(STARTED_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
-    let expired = state.clock.now_millis() - started_at >= state.session_policy.lifetime.as_millis() as i64;
-    let user = if expired { None } else { accounts::find_by_id(&state.db, user_id).await? };
-    match user {
-        Some(user) if !user.disabled => {
-            let seen = session.get::<i64>(PRIVILEGES_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
-            if user.privileges_changed_at > seen {
-                session.cycle_id().await.map_err(session_error)?;
-                session.insert(PRIVILEGES_AT_KEY, user.privileges_changed_at).await.map_err(session_error)?;
-            }
-            let principal = accounts::principal(&state.db, &user).await?;
-            let settings = instance_settings::access(&state.db).await?;
-            let mfa_required = user.role == Role::Admin && settings.require_admin_mfa;
-            let must_enrol_mfa = mfa_required && !mfa::status(&state.db, user.id).await?.0;
-            Ok(Some(CurrentUser { user, principal, mfa_required, must_enrol_mfa, policy: settings.policy }))
-        }
-        _ => {
-            session.flush().await.map_err(session_error)?;
-            Ok(None)
-        }
-    }
-}
-
-/// The caller, or 401.
-pub async fn require_user(session: &Session, state: &AppState) -> Result<CurrentUser, AppError> {
-    current_user(session, state).await?.ok_or(AppError::Unauthenticated)
-}
-
-/// Signs `user` in on this session under a fresh session id, so an id
-/// planted before sign-in is worthless after it.
-pub async fn start_session(session: &Session, state: &AppState, user: &User, client: &Client) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
-    session.remove_value(PENDING_USER_KEY).await.map_err(session_error)?;
-    session.remove_value(PENDING_AT_KEY).await.map_err(session_error)?;
-    session.insert(USER_ID_KEY, user.id).await.map_err(session_error)?;
-    session.insert(PRIVILEGES_AT_KEY, user.privileges_changed_at).await.map_err(session_error)?;
-    session.insert(STARTED_AT_KEY, state.clock.now_millis()).await.map_err(session_error)?;
-    session.insert(DEVICE_KEY, &client.device).await.map_err(session_error)?;
+    tx.commit().await?;
+    auth.set_cookie(token);
     Ok(())
 }
 
-/// Who is on the other end of a request, as far as we can tell.
-#[derive(Debug, Clone, Default)]
-pub struct Client {
-    /// Peer address (a proxy's, when behind one).
-    pub ip: String,
-    /// The browser's User-Agent, shortened; shown on the sessions page.
-    pub device: String,
+/// Inside the caller's transaction: ends this browser's session, if any,
+/// and stores a new signed-in one for `user`. Returns its token, which the
+/// caller hands to [`RequestAuth::set_cookie`] once the transaction commits.
+pub async fn replace_session(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    state: &AppState,
+    auth: &RequestAuth,
+    user: &User,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let client = auth.client();
+    let ends_at = now + state.session_policy.lifetime.as_millis() as i64;
+    if let Some(old) = auth.session() {
+        sessions::delete(&mut **tx, &old.id_hash).await?;
+    }
+    sessions::create(
+        &mut **tx,
+        NewSession {
+            user_id: Some(user.id),
+            pending_user_id: None,
+            device: &client.device,
+            client_ip: &client.ip,
+            privileges_at: user.privileges_changed_at,
+            now,
+            expires_at: state.session_policy.expires_at(now, ends_at),
+            ends_at,
+        },
+    )
+    .await
 }
 
-impl Client {
-    /// The client of the request a server function is answering.
-    pub async fn of_request() -> Client {
-        let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|info| info.0.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into());
-        let device = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(http::header::USER_AGENT)?.to_str().ok().map(str::to_string))
-            .map(|ua| ua.chars().take(200).collect())
-            .unwrap_or_else(|| "Unknown device".into());
-        Client { ip, device }
+/// Ends this browser's session on the server and in the browser.
+pub async fn end_session(state: &AppState, auth: &RequestAuth) -> Result<(), AppError> {
+    if let Some(session) = auth.session() {
+        sessions::delete(state.db.pool(), &session.id_hash).await?;
     }
+    auth.clear_cookie();
+    Ok(())
 }
 
 /// Re-checks the signed-in user's password before a sensitive change. It is
@@ -171,11 +95,6 @@ pub async fn confirm_password(state: &AppState, user: &User, password: &str, fie
         return Err(AppError::invalid(field, "That is not your current password."));
     }
     Ok(())
-}
-
-/// Ends the session on the server and in the browser.
-pub async fn end_session(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
 }
 
 /// The one answer for every failed sign-in, whatever the reason, so the
@@ -207,6 +126,18 @@ pub enum SignIn {
     NeedsCode,
 }
 
+/// An audit entry about a sign-in attempt by `user` (or an unknown email).
+fn sign_in_entry<'a>(user: Option<&'a User>, action: &'a str, detail: String, client: &'a Client) -> AuditEntry<'a> {
+    AuditEntry {
+        actor_user_id: user.map(|u| u.id),
+        actor_label: user.map(|u| u.name.as_str()).unwrap_or("anonymous"),
+        action,
+        detail: Some(detail),
+        ..Default::default()
+    }
+    .from_client(client)
+}
+
 /// Checks credentials and signs the user in (or, with a second factor,
 /// remembers them as half signed in until [`complete_second_factor`]).
 ///
@@ -214,14 +145,8 @@ pub enum SignIn {
 /// email is refused without looking at the password. Unknown emails cost a
 /// full password verification too, and every failure gives the same answer,
 /// so neither timing nor wording reveals which emails have accounts.
-pub async fn sign_in(
-    session: &Session,
-    state: &AppState,
-    client: &Client,
-    email: &str,
-    password: &str,
-) -> Result<SignIn, AppError> {
-    let client_ip = client.ip.as_str();
+pub async fn sign_in(state: &AppState, auth: &RequestAuth, email: &str, password: &str) -> Result<SignIn, AppError> {
+    let client = auth.client();
     let email = email.trim().to_lowercase();
     let now = state.clock.now_millis();
     let policy = &state.login_policy;
@@ -229,7 +154,7 @@ pub async fn sign_in(
     if state.passwords.is_saturated() {
         return Err(hashing_error(PasswordError::Busy));
     }
-    if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, client_ip, now).await? {
+    if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, &client.ip, now).await? {
         return Err(too_many(wait));
     }
     if let Some(wait) = throttle::locked_for(&state.db, &email, now).await? {
@@ -252,7 +177,7 @@ pub async fn sign_in(
             if verified.needs_rehash {
                 // Upgrade hashes made with older parameters while we hold the password.
                 match state.passwords.hash(password).await {
-                    Ok(hash) => accounts::set_password_hash(&state.db, user.id, &hash, now).await?,
+                    Ok(hash) => accounts::set_password_hash(state.db.pool(), user.id, &hash, now).await?,
                     Err(e) => tracing::warn!(error = %e, user_id = user.id, "could not upgrade password hash"),
                 }
             }
@@ -265,83 +190,70 @@ pub async fn sign_in(
                 Some(u) if !u.has_password() => "invitation not accepted yet",
                 Some(_) => "wrong password",
             };
-            let actor = user.as_ref().map(|u| (u.id, u.name.as_str()));
-            let entry = |action| AuditEntry {
-                actor_user_id: actor.map(|(id, _)| id),
-                actor_label: actor.map(|(_, name)| name).unwrap_or("anonymous"),
-                action,
-                detail: Some(format!("{reason}; client {client_ip}")),
-                ..Default::default()
-            };
-            audit::record(state.db.pool(), now, entry("login.failed")).await?;
+            let user = user.as_ref();
+            audit::record(state.db.pool(), now, sign_in_entry(user, "login.failed", reason.into(), client)).await?;
             if throttle::record_failure(&state.db, policy, &email, now).await? {
-                audit::record(state.db.pool(), now, entry("login.locked")).await?;
+                audit::record(state.db.pool(), now, sign_in_entry(user, "login.locked", reason.into(), client)).await?;
             }
             return Err(bad_credentials());
         }
     };
 
     if mfa::status(&state.db, user.id).await?.0 {
-        // Half signed in: a fresh id, and only a note of who is expected.
-        session.cycle_id().await.map_err(session_error)?;
-        session.insert(PENDING_USER_KEY, user.id).await.map_err(session_error)?;
-        session.insert(PENDING_AT_KEY, now).await.map_err(session_error)?;
+        start_second_factor(state, auth, &user, now).await?;
         return Ok(SignIn::NeedsCode);
     }
-    finish_sign_in(session, state, client, &user, "password").await?;
+    finish_sign_in(state, auth, &user, "password").await?;
     Ok(SignIn::Done)
 }
 
-/// Starts the session after every factor checked out, and records it.
-async fn finish_sign_in(
-    session: &Session,
-    state: &AppState,
-    client: &Client,
-    user: &User,
-    method: &str,
-) -> Result<(), AppError> {
-    let now = state.clock.now_millis();
-    let was_locked = throttle::record_success(&state.db, &user.email).await?;
-    start_session(session, state, user, client).await?;
-    let entry = |action| AuditEntry {
-        actor_user_id: Some(user.id),
-        actor_label: &user.name,
-        action,
-        detail: Some(format!("{method}; client {}", client.ip)),
-        ..Default::default()
-    };
-    if was_locked {
-        audit::record(state.db.pool(), now, entry("login.unlocked")).await?;
+/// Half signed in: a fresh session that only says who owes a code, for
+/// five minutes. It grants nothing else.
+async fn start_second_factor(state: &AppState, auth: &RequestAuth, user: &User, now: i64) -> Result<(), AppError> {
+    let client = auth.client();
+    let ends_at = now + PENDING_LIFETIME_MS;
+    let mut tx = state.db.pool().begin().await?;
+    if let Some(old) = auth.session() {
+        sessions::delete(&mut *tx, &old.id_hash).await?;
     }
-    audit::record(state.db.pool(), now, entry("login.succeeded")).await?;
+    let token = sessions::create(
+        &mut *tx,
+        NewSession {
+            user_id: None,
+            pending_user_id: Some(user.id),
+            device: &client.device,
+            client_ip: &client.ip,
+            privileges_at: user.privileges_changed_at,
+            now,
+            expires_at: ends_at,
+            ends_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    auth.set_cookie(token);
     Ok(())
 }
 
-/// The user waiting for their second factor on this session, if the
-/// password step was recent enough.
-pub async fn pending_second_factor(session: &Session, state: &AppState) -> Result<Option<User>, AppError> {
-    let Some(user_id) = session.get::<i64>(PENDING_USER_KEY).await.map_err(session_error)? else {
-        return Ok(None);
-    };
-    let since = session.get::<i64>(PENDING_AT_KEY).await.map_err(session_error)?.unwrap_or(0);
-    if state.clock.now_millis() - since > PENDING_LIFETIME_MS {
-        return Ok(None);
+/// Starts the session after every factor checked out, and records it.
+async fn finish_sign_in(state: &AppState, auth: &RequestAuth, user: &User, method: &str) -> Result<(), AppError> {
+    let now = state.clock.now_millis();
+    if throttle::record_success(&state.db, &user.email).await? {
+        let entry = sign_in_entry(Some(user), "login.unlocked", method.into(), auth.client());
+        audit::record(state.db.pool(), now, entry).await?;
     }
-    Ok(accounts::find_by_id(&state.db, user_id).await?.filter(|u| !u.disabled))
+    let entry = sign_in_entry(Some(user), "login.succeeded", method.into(), auth.client());
+    start_session(state, auth, user, Some(entry)).await
 }
 
 /// The second sign-in step: an authenticator code or a recovery code.
 /// Wrong and replayed codes count as failed sign-ins for the account (so
 /// five lock it) and spend the client's attempt budget like passwords do.
-pub async fn complete_second_factor(
-    session: &Session,
-    state: &AppState,
-    client: &Client,
-    code: &str,
-) -> Result<(), AppError> {
-    let user = pending_second_factor(session, state).await?.ok_or_else(|| {
+pub async fn complete_second_factor(state: &AppState, auth: &RequestAuth, code: &str) -> Result<(), AppError> {
+    let user = auth.pending().cloned().ok_or_else(|| {
         AppError::invalid("code", "Your sign-in took too long. Go back and enter your password again.")
     })?;
+    let client = auth.client();
     let now = state.clock.now_millis();
     let policy = &state.login_policy;
     if let Some(wait) = throttle::take_ip_attempt(&state.db, policy, &client.ip, now).await? {
@@ -355,13 +267,7 @@ pub async fn complete_second_factor(
         mfa::Checked::RecoveryCode => "recovery code",
         outcome @ (mfa::Checked::Wrong | mfa::Checked::Replayed) => {
             let reason = if outcome == mfa::Checked::Replayed { "code already used" } else { "wrong code" };
-            let entry = |action| AuditEntry {
-                actor_user_id: Some(user.id),
-                actor_label: &user.name,
-                action,
-                detail: Some(format!("{reason}; client {}", client.ip)),
-                ..Default::default()
-            };
+            let entry = |action| sign_in_entry(Some(&user), action, reason.into(), client);
             audit::record(state.db.pool(), now, entry("login.mfa_failed")).await?;
             if throttle::record_failure(&state.db, policy, &user.email, now).await? {
                 audit::record(state.db.pool(), now, entry("login.locked")).await?;
@@ -372,5 +278,5 @@ pub async fn complete_second_factor(
             ));
         }
     };
-    finish_sign_in(session, state, client, &user, method).await
+    finish_sign_in(state, auth, &user, method).await
 }

@@ -1,6 +1,7 @@
 //! Settings an administrator changes at run time, stored as rows in
 //! `instance_settings` so every replica sees the same value.
 
+use super::audit::AuditEntry;
 use super::Db;
 use crate::domain::access::Policy;
 
@@ -31,7 +32,9 @@ pub async fn access(db: &Db) -> Result<AccessSettings, sqlx::Error> {
     })
 }
 
-pub async fn set_bool(db: &Db, key: &str, value: bool, now: i64) -> Result<(), sqlx::Error> {
+/// Sets one on/off setting and records `entry` in the same transaction.
+pub async fn set_bool(db: &Db, key: &str, value: bool, now: i64, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO instance_settings (key, value, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3",
@@ -39,7 +42,8 @@ pub async fn set_bool(db: &Db, key: &str, value: bool, now: i64) -> Result<(), s
     .bind(key)
     .bind(if value { "true" } else { "false" })
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await
 }

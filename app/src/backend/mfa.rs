@@ -12,8 +12,9 @@ use qrcode::QrCode;
 use sqlx::Row;
 use totp_rs::{Algorithm, TOTP};
 
+use super::audit::{self, AuditEntry};
 use super::secrets::{random_bytes, sha256_hex};
-use super::Db;
+use super::{accounts, Db};
 
 const ISSUER: &str = "Preflight";
 const STEP_SECONDS: u64 = 30;
@@ -132,11 +133,14 @@ pub async fn begin_enrolment(db: &Db, user_id: i64, email: &str, now: i64) -> Re
 
 /// Confirms a pending enrolment with a first code. Returns the new recovery
 /// codes (shown once), or `None` when the code is wrong or nothing is pending.
+/// The user gains powers (an admin may act now), so their sessions get a new
+/// token; `entry` is recorded in the same transaction.
 pub async fn confirm_enrolment(
     db: &Db,
     user_id: i64,
     code: &str,
     now: i64,
+    entry: AuditEntry<'_>,
 ) -> Result<Option<Vec<String>>, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
     let secret: Option<String> =
@@ -155,6 +159,8 @@ pub async fn confirm_enrolment(
         .execute(&mut *tx)
         .await?;
     let codes = replace_recovery_codes(&mut tx, user_id).await?;
+    accounts::touch_privileges(&mut *tx, user_id, now).await?;
+    audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
     Ok(Some(codes))
 }
@@ -184,9 +190,15 @@ async fn replace_recovery_codes(
 }
 
 /// New recovery codes for a user with a confirmed factor; the old ones stop working.
-pub async fn regenerate_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn regenerate_recovery_codes(
+    db: &Db,
+    user_id: i64,
+    now: i64,
+    entry: AuditEntry<'_>,
+) -> Result<Vec<String>, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
     let codes = replace_recovery_codes(&mut tx, user_id).await?;
+    audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -221,13 +233,27 @@ pub async fn check(db: &Db, user_id: i64, code: &str, now: i64) -> Result<Checke
     Ok(if used.rows_affected() > 0 { Checked::RecoveryCode } else { Checked::Wrong })
 }
 
-/// Removes the second factor and its recovery codes.
-pub async fn remove(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
-    let done = sqlx::query("DELETE FROM user_mfa WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    tx.commit().await?;
+/// Removes the second factor and its recovery codes, in the caller's
+/// transaction. False when there was none.
+pub async fn remove_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, user_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM user_mfa WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+    if done.rows_affected() > 0 {
+        accounts::touch_privileges(&mut **tx, user_id, now).await?;
+    }
     Ok(done.rows_affected() > 0)
+}
+
+/// Removes the user's own second factor and records `entry`, in one
+/// transaction. False (and nothing recorded) when there was none.
+pub async fn remove(db: &Db, user_id: i64, now: i64, entry: AuditEntry<'_>) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let removed = remove_in(&mut tx, user_id, now).await?;
+    if removed {
+        audit::record(&mut *tx, now, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(removed)
 }
 
 #[cfg(test)]

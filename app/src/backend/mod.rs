@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod caller;
 pub mod clock;
 pub mod db;
 pub mod housekeeping;
@@ -14,7 +15,6 @@ pub mod migrations;
 pub mod passwords;
 pub mod secrets;
 pub mod security;
-pub mod session_store;
 pub mod sessions;
 pub mod state;
 pub mod teams;

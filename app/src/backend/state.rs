@@ -7,7 +7,7 @@ use std::time::Instant;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
-use super::auth::SessionPolicy;
+use super::caller::SessionPolicy;
 use super::clock::Clock;
 use super::mail::Mailer;
 use super::passwords::Passwords;
@@ -68,6 +68,12 @@ impl AppState {
     pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Self {
         self.mailer = mailer;
         self
+    }
+
+    /// Whether people reach Preflight over HTTPS (the session cookie is then
+    /// `Secure` and `__Host-` prefixed).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
     }
 
     /// An absolute URL for `path` on the public address.

@@ -5,10 +5,11 @@
 //! `privileges_changed_at`; disabling also deletes the user's sessions so
 //! they are signed out at once, not at their next request.
 
-use sqlx::{Any, Row};
+use sqlx::Row;
 
 use super::accounts::{self, normalize_email, normalize_name, User};
-use super::audit::{self, AuditEntry};
+use super::audit::{self, Actor, AuditEntry};
+use super::sessions;
 use super::teams;
 use super::tokens;
 use super::Db;
@@ -16,30 +17,6 @@ use crate::api::users::{Person, UserMembership, UserRow, UserStatus};
 use crate::domain::access::{Role, TeamRole};
 use crate::domain::links::LinkKind;
 use crate::error::AppError;
-
-/// Who is acting, for the audit trail.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    pub id: i64,
-    pub name: &'a str,
-}
-
-impl<'a> Actor<'a> {
-    pub fn of(user: &'a User) -> Self {
-        Actor { id: user.id, name: &user.name }
-    }
-
-    fn entry(self, action: &'a str, subject: i64, detail: Option<String>) -> AuditEntry<'a> {
-        AuditEntry {
-            actor_user_id: Some(self.id),
-            actor_label: self.name,
-            action,
-            subject_type: Some("user"),
-            subject_id: Some(subject.to_string()),
-            detail,
-        }
-    }
-}
 
 fn email_taken(err: sqlx::Error) -> AppError {
     if err.as_database_error().is_some_and(|e| e.is_unique_violation()) {
@@ -162,7 +139,8 @@ pub async fn create(
         teams::put_member(&mut tx, *team_id, id, *team_role, now).await?;
     }
     let token = tokens::issue(&mut tx, id, LinkKind::Invite, Some(actor.id), now).await?;
-    audit::record(&mut *tx, now, actor.entry("user.created", id, Some(format!("role {}", role.as_str())))).await?;
+    audit::record(&mut *tx, now, actor.entry("user.created", "user", id, Some(format!("role {}", role.as_str()))))
+        .await?;
     tx.commit().await?;
     Ok((id, token))
 }
@@ -196,7 +174,7 @@ pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: 
         .execute(&mut *tx)
         .await?;
     let detail = format!("{} -> {}", user.role.as_str(), role.as_str());
-    audit::record(&mut *tx, now, actor.entry("user.role_changed", user_id, Some(detail))).await?;
+    audit::record(&mut *tx, now, actor.entry("user.role_changed", "user", user_id, Some(detail))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,28 +195,44 @@ pub async fn set_enabled(db: &Db, actor: Actor<'_>, user_id: i64, enabled: bool,
         .await?;
     let mut detail = None;
     if !enabled {
-        let ended = end_sessions_in(&mut tx, user_id).await?;
+        let ended = sessions::end_all(&mut tx, user_id, now).await?;
         detail = Some(format!("{ended} sessions ended"));
     }
     let action = if enabled { "user.enabled" } else { "user.disabled" };
-    audit::record(&mut *tx, now, actor.entry(action, user_id, detail)).await?;
+    audit::record(&mut *tx, now, actor.entry(action, "user", user_id, detail)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-async fn end_sessions_in(tx: &mut sqlx::Transaction<'_, Any>, user_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?.rows_affected())
 }
 
 /// Signs the user out on every device; returns how many sessions ended.
 pub async fn end_sessions(db: &Db, actor: Actor<'_>, user_id: i64, now: i64) -> Result<u64, AppError> {
     find(db, user_id).await?;
     let mut tx = db.pool().begin().await?;
-    let ended = end_sessions_in(&mut tx, user_id).await?;
-    audit::record(&mut *tx, now, actor.entry("user.sessions_ended", user_id, Some(format!("{ended} sessions"))))
-        .await?;
+    let ended = sessions::end_all(&mut tx, user_id, now).await?;
+    audit::record(
+        &mut *tx,
+        now,
+        actor.entry("user.sessions_ended", "user", user_id, Some(format!("{ended} sessions"))),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Turns off someone else's second factor (lost phone and codes) and ends
+/// their sessions, with the audit entry, in one transaction.
+pub async fn reset_mfa(db: &Db, actor: Actor<'_>, user_id: i64, now: i64) -> Result<(), AppError> {
+    not_self(actor, user_id, "reset two-step sign-in of")?;
+    find(db, user_id).await?;
+    let mut tx = db.pool().begin().await?;
+    if !super::mfa::remove_in(&mut tx, user_id, now).await? {
+        return Err(AppError::invalid("user", "This person has not set up two-step sign-in."));
+    }
+    let ended = sessions::end_all(&mut tx, user_id, now).await?;
+    audit::record(&mut *tx, now, actor.entry("mfa.reset", "user", user_id, Some(format!("{ended} sessions ended"))))
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A single-use link for the user: a new invitation while they have no
@@ -257,7 +251,7 @@ pub async fn issue_link(
         LinkKind::Reset => "password.reset_link_issued",
     };
     let entry = match actor {
-        Some(actor) => actor.entry(action, user.id, None),
+        Some(actor) => actor.entry(action, "user", user.id, None),
         None => AuditEntry {
             actor_label: "password reset form",
             action,
@@ -271,8 +265,16 @@ pub async fn issue_link(
     Ok((kind, token))
 }
 
-/// Changes a user's own name and email (email uniqueness checked).
-pub async fn update_profile(db: &Db, user: &User, name: &str, email: &str, now: i64) -> Result<(), AppError> {
+/// Changes a user's own name and email (email uniqueness checked); `actor`
+/// is the user themself.
+pub async fn update_profile(
+    db: &Db,
+    actor: Actor<'_>,
+    user: &User,
+    name: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let name = normalize_name(name)?;
     let email = normalize_email(email)?;
     ensure_email_free(db, &email, Some(user.id)).await?;
@@ -286,7 +288,7 @@ pub async fn update_profile(db: &Db, user: &User, name: &str, email: &str, now: 
         .await
         .map_err(email_taken)?;
     let detail = (email != user.email).then(|| "email changed".to_string());
-    audit::record(&mut *tx, now, Actor::of(user).entry("user.profile_changed", user.id, detail)).await?;
+    audit::record(&mut *tx, now, actor.entry("user.profile_changed", "user", user.id, detail)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -317,7 +319,7 @@ pub async fn set_password_with_link(
         // transaction leaves the link unused too).
         return Ok(None);
     }
-    end_sessions_in(&mut tx, user_id).await?;
+    sessions::end_all(&mut tx, user_id, now).await?;
     let (action, label) = match kind {
         LinkKind::Invite => ("user.invite_accepted", "invitation link"),
         LinkKind::Reset => ("password.reset", "password reset link"),

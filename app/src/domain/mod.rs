@@ -4,4 +4,5 @@
 pub mod access;
 pub mod device;
 pub mod links;
+pub mod sessions;
 pub mod theme;

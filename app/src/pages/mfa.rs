@@ -97,8 +97,19 @@ fn Enrol(
                 Some(Ok(enrolment)) => view! { <ScanAndConfirm enrolment confirm/> }.into_any(),
                 other => {
                     view! {
-                        {other.and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
-                        <ActionForm action=begin>
+                        {other
+                            .and_then(|r| r.err())
+                            .filter(|e| e.field_message("password").is_none())
+                            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+                        <ActionForm action=begin attr:novalidate=true>
+                            <Field
+                                label="Current password"
+                                name="password"
+                                kind="password"
+                                autocomplete="current-password"
+                                hint="Confirms it is you before a new phone is added to your account."
+                                error=field_error(begun, "password")
+                            />
                             <SubmitButton label="Set up two-step sign-in" busy_label="Preparing…" pending=begin.pending()/>
                         </ActionForm>
                     }

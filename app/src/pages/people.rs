@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::teams::fetch_teams;
 use crate::api::users::{
-    fetch_user, fetch_users, ChangeUserRole, CreateUser, EndUserSessions, IssueUserLink, IssuedLink, SetUserEnabled,
-    UserRow, UserStatus,
+    fetch_user, fetch_users, ChangeUserRole, CreateUser, EndUserSessions, IssueUserLink, IssuedLink, ResetUserMfa,
+    SetUserEnabled, UserRow, UserStatus,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton};
 use crate::components::local_time::LocalTime;
@@ -204,8 +204,17 @@ pub fn PersonPage() -> impl IntoView {
     let enabled = ServerAction::<SetUserEnabled>::new();
     let sessions = ServerAction::<EndUserSessions>::new();
     let link = ServerAction::<IssueUserLink>::new();
+    let mfa_reset = ServerAction::<ResetUserMfa>::new();
     let user = Resource::new(
-        move || (user_id.get(), role.version().get(), enabled.version().get(), link.version().get()),
+        move || {
+            (
+                user_id.get(),
+                role.version().get(),
+                enabled.version().get(),
+                link.version().get(),
+                mfa_reset.version().get(),
+            )
+        },
         |(id, ..)| fetch_user(id),
     );
     view! {
@@ -213,7 +222,7 @@ pub fn PersonPage() -> impl IntoView {
             {move || {
                 user.get()
                     .map(|answer| match answer {
-                        Ok(u) => view! { <PersonDetail user=u role enabled sessions link/> }.into_any(),
+                        Ok(u) => view! { <PersonDetail user=u role enabled sessions link mfa_reset/> }.into_any(),
                         Err(e) => view! { <Title text="Person"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     })
             }}
@@ -228,11 +237,13 @@ fn PersonDetail(
     enabled: ServerAction<SetUserEnabled>,
     sessions: ServerAction<EndUserSessions>,
     link: ServerAction<IssueUserLink>,
+    mfa_reset: ServerAction<ResetUserMfa>,
 ) -> impl IntoView {
-    let (role_result, enabled_result, sessions_result, link_result) =
-        (role.value(), enabled.value(), sessions.value(), link.value());
+    let (role_result, enabled_result, sessions_result, link_result, mfa_result) =
+        (role.value(), enabled.value(), sessions.value(), link.value(), mfa_reset.value());
     // One copy per form: each form's children own theirs.
-    let [id_role, id_link, id_sessions, id_enabled] = [(); 4].map(|_| user.id.to_string());
+    let [id_role, id_link, id_sessions, id_enabled, id_mfa] = [(); 5].map(|_| user.id.to_string());
+    let has_mfa = user.mfa;
     let disabled = user.status == UserStatus::Disabled;
     let invited = matches!(user.status, UserStatus::Invited { .. });
     view! {
@@ -291,6 +302,19 @@ fn PersonDetail(
             {move || {
                 enabled_result.get().and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
             }}
+            {move || {
+                mfa_result
+                    .get()
+                    .map(|r| match r {
+                        Ok(()) => view! {
+                            <p class="notice" role="status">
+                                "Two-step sign-in was reset and the person was signed out everywhere. They can set it up again after signing in."
+                            </p>
+                        }
+                            .into_any(),
+                        Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+            }}
             <div class="button-row">
                 {(!disabled)
                     .then(move || {
@@ -307,6 +331,15 @@ fn PersonDetail(
                             </ActionForm>
                         }
                     })}
+                {has_mfa
+                    .then(move || {
+                        view! {
+                            <ActionForm action=mfa_reset>
+                                <input type="hidden" name="user_id" value=id_mfa/>
+                                <button type="submit" class="button button--secondary">"Reset two-step sign-in"</button>
+                            </ActionForm>
+                        }
+                    })}
                 <ActionForm action=enabled>
                     <input type="hidden" name="user_id" value=id_enabled/>
                     <input type="hidden" name="enabled" value=if disabled { "true" } else { "false" }/>
@@ -317,7 +350,10 @@ fn PersonDetail(
                     }}
                 </ActionForm>
             </div>
-            <p class="muted">"Disabling signs the person out at once and keeps everything they did."</p>
+            <p class="muted">
+                "Disabling signs the person out at once and keeps everything they did. Resetting two-step sign-in "
+                "helps someone who lost both their phone and their recovery codes."
+            </p>
         </section>
     }
 }

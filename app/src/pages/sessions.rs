@@ -2,9 +2,10 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::sessions::{fetch_my_sessions, EndMyOtherSessions, EndMySession, SessionSummary};
+use crate::api::sessions::{fetch_my_sessions, EndMyOtherSessions, EndMySession};
 use crate::components::local_time::LocalTime;
 use crate::domain::device::describe;
+use crate::domain::sessions::SessionSummary;
 
 /// Where the signed-in user sees every device they are signed in on, and
 /// ends any of them.

@@ -246,10 +246,33 @@ impl TestServer {
     }
 }
 
+/// Every test request gives up after this long, so a hang fails the test
+/// that hung, by name, instead of stalling the whole run.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A fresh cookie-keeping client that does not follow redirects, like a
 /// second browser.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
+/// A client that keeps no cookies and follows no redirects: the test sets
+/// the `cookie` header itself.
+pub fn cookieless_browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(REQUEST_TIMEOUT).build().unwrap()
+}
+
+/// The session token a response sets, if it sets one (an empty value
+/// clears the cookie and counts as none).
+pub fn session_token(response: &reqwest::Response) -> Option<String> {
+    let cookie = session_set_cookie(response)?;
+    let value = cookie.split(';').next()?.split_once('=')?.1.to_string();
+    (!value.is_empty()).then_some(value)
 }
 
 /// The field an `AppError::Invalid` JSON answer names, or "".

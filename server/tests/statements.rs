@@ -1,0 +1,102 @@
+//! What one signed-in page costs the database, counted from sqlx's own
+//! statement log (the `sqlx::query` tracing target): the caller is resolved
+//! once per request, in two statements, and nothing is written.
+//!
+//! A test binary of its own: it installs a process-wide tracing subscriber,
+//! and the one test below runs the backends one after the other so the
+//! counts do not mix.
+
+mod support;
+
+use std::sync::Mutex;
+
+use app::backend::Backend;
+use support::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+/// The statements run since the last clear, on one line each.
+static STATEMENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct StatementLog;
+
+/// The statement's text: `db.statement` (empty when the summary is the
+/// whole statement), else `summary`.
+#[derive(Default)]
+struct Statement {
+    summary: String,
+    full: String,
+}
+
+impl Visit for Statement {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "summary" => self.summary = value.to_string(),
+            "db.statement" => self.full = value.trim().to_string(),
+            _ => {}
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for StatementLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            let mut statement = Statement::default();
+            event.record(&mut statement);
+            let text = if statement.full.is_empty() { statement.summary } else { statement.full };
+            STATEMENTS.lock().unwrap().push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+}
+
+fn take_statements() -> Vec<String> {
+    std::mem::take(&mut *STATEMENTS.lock().unwrap())
+}
+
+fn is_write(summary: &str) -> bool {
+    let first = summary.trim_start().split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_page_resolves_its_caller_once() {
+    let filter = tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::DEBUG);
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(StatementLog.with_filter(filter)))
+        .expect("the only subscriber in this test binary");
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (server, _db) = TestServer::for_backend(backend).await;
+        server.setup_admin().await;
+        let client = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        // A first visit may touch the session; measure the next ones.
+        let first = client.get(server.url("/account")).send().await.unwrap();
+        assert_eq!(first.status(), 200);
+        first.text().await.unwrap();
+
+        for path in ["/account", "/", "/teams"] {
+            take_statements();
+            let response = client.get(server.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap();
+            // Opening a new pooled connection runs PRAGMAs on SQLite; not the page's doing.
+            let statements: Vec<String> = take_statements().into_iter().filter(|s| !s.starts_with("PRAGMA")).collect();
+            eprintln!("{} GET {path}: {} statements: {statements:#?}", backend.name(), statements.len());
+            let writes: Vec<&String> = statements.iter().filter(|s| is_write(s)).collect();
+            assert!(writes.is_empty(), "{path} wrote: {writes:?}");
+            let caller: Vec<&String> = statements
+                .iter()
+                .filter(|s| s.contains("FROM sessions s") || s.contains("FROM team_members WHERE user_id"))
+                .collect();
+            assert_eq!(caller.len(), 2, "{path} resolved its caller more than once: {statements:#?}");
+        }
+        // /account adds only its own second-factor status to the caller.
+        take_statements();
+        client.get(server.url("/account")).send().await.unwrap().text().await.unwrap();
+        let statements: Vec<String> = take_statements().into_iter().filter(|s| !s.starts_with("PRAGMA")).collect();
+        assert_eq!(statements.len(), 3, "{}: /account: {statements:#?}", backend.name());
+    }
+}
