@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod csrf;
+pub mod deadline;
 pub mod gate;
 pub mod headers;
 pub mod health;

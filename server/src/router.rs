@@ -18,7 +18,7 @@ use app::{shell, App};
 
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
-use crate::{gate, headers, health, metrics::Metrics, observe, panic_page, session};
+use crate::{deadline, gate, headers, health, metrics::Metrics, observe, panic_page, session};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
@@ -36,7 +36,8 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), gate::pages))
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
-        .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));
+        .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard))
+        .layer(middleware::from_fn_with_state(settings.render_timeout, deadline::limit));
     // Operational endpoints never look at sessions.
     let router = Router::new()
         .route("/healthz", get(health::healthz))

@@ -33,6 +33,8 @@ pub struct Settings {
     /// The compiled front end (`target/site` after `cargo leptos build`).
     pub site_root: PathBuf,
     pub db_max_connections: u32,
+    /// Longest a page render or server call may take (then 503, logged).
+    pub render_timeout: Duration,
     pub session_idle: Duration,
     pub session_lifetime: Duration,
     pub login_max_failures: u32,
@@ -65,6 +67,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_PUBLIC_URL", "URL people use to reach Preflight (default http://<addr>)"),
     ("PREFLIGHT_SITE_ROOT", "compiled front end directory (default target/site)"),
     ("PREFLIGHT_DB_MAX_CONNECTIONS", "database pool size, 1 to 100 (default 8)"),
+    ("PREFLIGHT_RENDER_TIMEOUT_SECONDS", "a page or server call that takes longer is answered 503 and logged (default 30)"),
     ("PREFLIGHT_SESSION_IDLE_MINUTES", "sign out after this many minutes without a request (default 30)"),
     ("PREFLIGHT_SESSION_LIFETIME_HOURS", "sign out this many hours after sign-in, however active (default 12)"),
     ("PREFLIGHT_LOGIN_MAX_FAILURES", "failed sign-ins in a row that lock an email (default 5)"),
@@ -159,6 +162,7 @@ impl Settings {
                 },
             }
         };
+        let render_timeout = Duration::from_secs(number("PREFLIGHT_RENDER_TIMEOUT_SECONDS", 30, 600)?);
         let session_idle = Duration::from_secs(60 * number("PREFLIGHT_SESSION_IDLE_MINUTES", 30, 7 * 24 * 60)?);
         let session_lifetime = Duration::from_secs(3600 * number("PREFLIGHT_SESSION_LIFETIME_HOURS", 12, 24 * 90)?);
         let login_max_failures = number("PREFLIGHT_LOGIN_MAX_FAILURES", 5, 100)? as u32;
@@ -186,6 +190,7 @@ impl Settings {
             public_url,
             site_root,
             db_max_connections,
+            render_timeout,
             session_idle,
             session_lifetime,
             login_max_failures,

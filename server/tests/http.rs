@@ -184,6 +184,27 @@ async fn hsts_is_sent_only_for_https_deployments() {
 }
 
 #[tokio::test]
+async fn a_request_that_never_finishes_gets_503_within_the_limit() {
+    use axum::routing::get;
+    use std::time::Instant;
+
+    let limit = Duration::from_millis(300);
+    let app = axum::Router::new()
+        .route("/stuck", get(std::future::pending::<&'static str>))
+        .layer(axum::middleware::from_fn_with_state(limit, server::deadline::limit));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let started = Instant::now();
+    let response = support::browser().get(format!("http://{addr}/stuck")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(started.elapsed() >= limit);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Something went wrong on our side"), "{html}");
+}
+
+#[tokio::test]
 async fn a_panicking_handler_gets_the_generic_error_page() {
     use axum::routing::get;
     use server::metrics::Metrics;
