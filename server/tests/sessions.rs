@@ -165,7 +165,12 @@ async fn unknown_and_forged_cookies_write_nothing(backend: Backend) {
         assert!(support::session_set_cookie(&health).is_none(), "health never speaks of sessions");
         let forged_cookie = format!("preflight_session={}", forged[i % forged.len()]);
         for path in ["/", "/login", "/readyz", "/metrics", "/favicon.svg", "/pkg/preflight.css", "/no/such/page"] {
-            let response = noise.get(server.url(path)).header("cookie", &forged_cookie).send().await.unwrap();
+            let response = noise
+                .get(server.url(path))
+                .header("cookie", &forged_cookie)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
             assert!(response.status().as_u16() < 500, "{path}: {}", response.status());
         }
         let api = noise

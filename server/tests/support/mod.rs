@@ -114,7 +114,10 @@ pub fn settings_with(url: &str, data_dir: PathBuf, extra: &[(&str, &str)]) -> Se
         "PREFLIGHT_DATABASE_URL" => Some(url.clone()),
         "PREFLIGHT_DATA_DIR" => Some(dir.clone()),
         "PREFLIGHT_ADDR" => Some("127.0.0.1:0".into()),
-        _ => extra.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        _ => extra.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).or_else(|| {
+            // A stalled render becomes a named 503 well before the client gives up.
+            (name == "PREFLIGHT_RENDER_TIMEOUT_SECONDS").then(|| "10".to_string())
+        }),
     })
     .expect("test settings")
 }
