@@ -1,7 +1,7 @@
 //! The complete HTTP application: operational endpoints, the Leptos pages
 //! and server functions, static files, and the middleware around them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Extension, Router};
 use leptos::nonce::provide_nonce;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -22,7 +22,7 @@ use crate::{deadline, gate, headers, health, metrics::Metrics, observe, panic_pa
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
-    let routes = generate_route_list(App);
+    let routes = routes();
     let render_page = {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
@@ -47,6 +47,23 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         .merge(app)
         .layer(Extension(metrics.clone()));
     with_middleware(router, metrics, https)
+}
+
+/// The app's page routes, generated once per process.
+///
+/// `generate_route_list` renders the app once to find its routes, and while
+/// it does, leptos_server switches resource loading off with a process-wide
+/// flag (`IS_SUPPRESSING_RESOURCE_LOAD`): a resource created anywhere in the
+/// process in that moment never loads, and the page waiting for it never
+/// finishes. A server builds its router once, before it accepts a
+/// connection, so that window never met a request; but the integration tests
+/// start many servers in one process, and a page rendered by one of them
+/// while another was being built hung (about one test run in ten). Once per
+/// process closes the window for every server after the first, and the first
+/// is built before any server exists.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The layers every route gets, innermost first: panic → generic 500 page,
