@@ -1,7 +1,8 @@
 //! Per-request observation: a request id, one structured log line, metrics.
 //!
 //! Only the method, the path (never the query string, which may carry
-//! tokens), the status and the duration are logged. Bodies, cookies and
+//! tokens, and with the token of a link page replaced, see [`loggable_path`]),
+//! the status and the duration are logged. Bodies, cookies and
 //! `Authorization` headers never are.
 
 use std::sync::Arc;
@@ -26,7 +27,7 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = loggable_path(req.uri().path());
     let route = route_label(req.extensions().get::<MatchedPath>().map(MatchedPath::as_str), &path);
 
     let span = tracing::info_span!("request", id = %request_id, method = %method, path = %path);
@@ -49,6 +50,20 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next
     response
 }
 
+/// Pages opened from single-use links carry the secret in the path: the log
+/// gets the route instead (`/invite/{token}`). Any other path segment long
+/// enough to be a token is replaced too, so an unmatched path cannot leak one.
+pub fn loggable_path(path: &str) -> String {
+    const SECRET_PREFIXES: [&str; 2] = ["/invite/", "/reset-password/"];
+    if let Some(prefix) = SECRET_PREFIXES.iter().find(|p| path.starts_with(**p)) {
+        return format!("{prefix}{{token}}");
+    }
+    path.split('/')
+        .map(|segment| if segment.len() >= 32 { "{redacted}" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A bounded label for the route: the matched pattern, or a fixed bucket
 /// for requests that matched no route.
 fn route_label(matched: Option<&str>, path: &str) -> String {
@@ -61,7 +76,17 @@ fn route_label(matched: Option<&str>, path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::route_label;
+    use super::{loggable_path, route_label};
+
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        let token = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(loggable_path(&format!("/invite/{token}")), "/invite/{token}");
+        assert_eq!(loggable_path(&format!("/reset-password/{token}")), "/reset-password/{token}");
+        assert_eq!(loggable_path(&format!("/anything/{token}/x")), "/anything/{redacted}/x");
+        assert_eq!(loggable_path("/teams/7"), "/teams/7");
+        assert_eq!(loggable_path("/"), "/");
+    }
 
     #[test]
     fn unmatched_paths_share_one_label() {

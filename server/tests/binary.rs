@@ -125,6 +125,11 @@ fn sigterm_drains_and_exits_cleanly() {
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 18\r\n\r\npassword=SECRET-PW",
     );
     assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    // So must the tokens of invitation and reset links, which are in the path.
+    for page in ["/invite/SECRET-INVITE-TOKEN", "/reset-password/SECRET-RESET-TOKEN"] {
+        let answer = request(&format!("GET {page} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    }
 
     let pid = running.0.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -134,6 +139,7 @@ fn sigterm_drains_and_exits_cleanly() {
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("/api/system/status")), "the request itself is logged: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("/invite/{token}")), "link pages are logged by route: {rest:?}");
     for line in &rest {
         assert!(!line.contains("SECRET"), "secret reached the log: {line}");
     }

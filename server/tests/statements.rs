@@ -1,6 +1,6 @@
 //! What one signed-in page costs the database, counted from sqlx's own
 //! statement log (the `sqlx::query` tracing target): the caller is resolved
-//! once per request, in two statements, and nothing is written.
+//! once per request, in one statement, and nothing is written.
 //!
 //! A test binary of its own: it installs a process-wide tracing subscriber,
 //! and the one test below runs the backends one after the other so the
@@ -91,12 +91,12 @@ async fn a_signed_in_page_resolves_its_caller_once() {
                 .iter()
                 .filter(|s| s.contains("FROM sessions s") || s.contains("FROM team_members WHERE user_id"))
                 .collect();
-            assert_eq!(caller.len(), 2, "{path} resolved its caller more than once: {statements:#?}");
+            assert_eq!(caller.len(), 1, "{path} resolved its caller more than once: {statements:#?}");
         }
         // /account adds only its own second-factor status to the caller.
         take_statements();
         client.get(server.url("/account")).send().await.unwrap().text().await.unwrap();
         let statements: Vec<String> = take_statements().into_iter().filter(|s| !s.starts_with("PRAGMA")).collect();
-        assert_eq!(statements.len(), 3, "{}: /account: {statements:#?}", backend.name());
+        assert_eq!(statements.len(), 2, "{}: /account: {statements:#?}", backend.name());
     }
 }

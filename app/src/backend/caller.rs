@@ -1,8 +1,8 @@
 //! Who a request comes from, decided once per request.
 //!
 //! The session middleware (`server/src/session.rs`) calls [`resolve`] with
-//! the session cookie: two statements (session, user, second factor and
-//! access settings in one; team roles in the other) give a [`RequestAuth`],
+//! the session cookie: one statement (session, user, team roles, second
+//! factor and access settings) gives a [`RequestAuth`],
 //! which goes into the request's extensions. The page gate, the header and
 //! every server function of that request read it from there ([`caller`],
 //! [`request_auth`]) instead of asking the database again.
@@ -167,8 +167,8 @@ impl RequestAuth {
     }
 }
 
-/// Resolves the session `token` (from the cookie) for a request: two
-/// statements for a signed-in user, none without a well-formed cookie.
+/// Resolves the session `token` (from the cookie) for a request: one
+/// statement for a signed-in user, none without a well-formed cookie.
 pub async fn resolve(state: &AppState, token: Option<&str>, client: Client) -> Result<RequestAuth, AppError> {
     let Some(id_hash) = token.and_then(sessions::token_hash) else {
         let auth = RequestAuth::anonymous(client);
@@ -215,7 +215,7 @@ pub async fn resolve(state: &AppState, token: Option<&str>, client: Client) -> R
         return Ok(ended(client));
     }
 
-    let teams = team_roles(state, user_id).await?;
+    let teams = team_roles(found.team_roles.as_deref())?;
     let require_admin_mfa = found.require_admin_mfa.as_deref() == Some("true");
     let policy = Policy { viewers_may_download_evidence: found.viewers_download_evidence.as_deref() == Some("true") };
     let mfa_enrolled = found.mfa_enrolled > 0;
@@ -267,25 +267,21 @@ fn user_of(found: &Lookup, id: i64) -> Result<User, AppError> {
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct TeamRoleRow {
-    team_id: i64,
-    role: String,
-}
-
-async fn team_roles(state: &AppState, user_id: i64) -> Result<Vec<(i64, TeamRole)>, AppError> {
-    let rows: Vec<TeamRoleRow> =
-        sqlx::query_as("SELECT team_id, role FROM team_members WHERE user_id = $1 ORDER BY team_id")
-            .bind(user_id)
-            .fetch_all(state.db.pool())
-            .await?;
-    rows.into_iter()
-        .map(|row| {
-            let role = TeamRole::parse(&row.role)
-                .ok_or_else(|| AppError::internal("team roles", format!("unknown team role {:?}", row.role)))?;
-            Ok((row.team_id, role))
+/// Team roles from the lookup's `"7:lead,9:member"`. An unknown role is an
+/// error, never quietly a lesser one.
+fn team_roles(text: Option<&str>) -> Result<Vec<(i64, TeamRole)>, AppError> {
+    let bad = |entry: &str| AppError::internal("team roles", format!("unreadable team role {entry:?}"));
+    let mut roles = text
+        .unwrap_or_default()
+        .split(',')
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (team, role) = entry.split_once(':').ok_or_else(|| bad(entry))?;
+            Ok((team.parse().map_err(|_| bad(entry))?, TeamRole::parse(role).ok_or_else(|| bad(entry))?))
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    roles.sort_unstable_by_key(|(team, _)| *team);
+    Ok(roles)
 }
 
 /// The caller of the server function being answered, as the session
@@ -332,4 +328,18 @@ pub fn caller(action: Action) -> Result<Caller, AppError> {
     let me = request.require_user()?.clone();
     me.require(action)?;
     Ok(Caller { state, me, request })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_roles_are_read_strictly() {
+        assert_eq!(team_roles(None).unwrap(), vec![]);
+        assert_eq!(team_roles(Some("9:member,7:lead")).unwrap(), vec![(7, TeamRole::Lead), (9, TeamRole::Member)]);
+        for bad in ["7", "x:lead", "7:owner"] {
+            assert_eq!(team_roles(Some(bad)).unwrap_err(), AppError::Internal, "{bad}");
+        }
+    }
 }

@@ -13,7 +13,7 @@
 
 use sqlx::{Any, Executor};
 
-use super::{instance_settings, secrets, Db};
+use super::{instance_settings, secrets, Backend, Db};
 use crate::domain::sessions::SessionSummary;
 
 /// A session's token, as the cookie carries it. Only [`token_hash`] of it is
@@ -51,28 +51,39 @@ pub struct Lookup {
     pub mfa_enrolled: i64,
     pub require_admin_mfa: Option<String>,
     pub viewers_download_evidence: Option<String>,
+    /// The user's team roles as `"<team id>:<lead|member>"`, comma-separated.
+    pub team_roles: Option<String>,
 }
 
 /// The session named by `id_hash` with its (signed-in or pending) user, the
-/// user's second-factor state and the instance's access settings. Expiry
-/// and revocation are judged by the caller, so this reads and never writes.
+/// user's team roles and second-factor state and the instance's access
+/// settings: everything a request needs to know about its caller, in one
+/// statement. Expiry and revocation are judged by the caller, so this reads
+/// and never writes.
 pub async fn lookup(db: &Db, id_hash: &str) -> Result<Option<Lookup>, sqlx::Error> {
-    sqlx::query_as(
+    // The one place the dialects differ: aggregating the team roles.
+    let team_roles = match db.backend() {
+        Backend::Sqlite => "SELECT group_concat(m.team_id || ':' || m.role, ',')",
+        Backend::Postgres => "SELECT string_agg(m.team_id::text || ':' || m.role, ',')",
+    };
+    let sql = format!(
         "SELECT s.user_id, s.pending_user_id, s.privileges_at, s.created_at, s.last_seen_at, s.expires_at, s.ends_at,
                 u.email, u.name, u.role, u.password_hash, u.disabled_at, u.privileges_changed_at,
                 u.sessions_valid_from,
                 (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
                     AS mfa_enrolled,
                 (SELECT value FROM instance_settings WHERE key = $2) AS require_admin_mfa,
-                (SELECT value FROM instance_settings WHERE key = $3) AS viewers_download_evidence
+                (SELECT value FROM instance_settings WHERE key = $3) AS viewers_download_evidence,
+                ({team_roles} FROM team_members m WHERE m.user_id = s.user_id) AS team_roles
          FROM sessions s LEFT JOIN users u ON u.id = COALESCE(s.user_id, s.pending_user_id)
-         WHERE s.id_hash = $1",
-    )
-    .bind(id_hash)
-    .bind(instance_settings::REQUIRE_ADMIN_MFA)
-    .bind(instance_settings::VIEWERS_DOWNLOAD_EVIDENCE)
-    .fetch_optional(db.pool())
-    .await
+         WHERE s.id_hash = $1"
+    );
+    sqlx::query_as(&sql)
+        .bind(id_hash)
+        .bind(instance_settings::REQUIRE_ADMIN_MFA)
+        .bind(instance_settings::VIEWERS_DOWNLOAD_EVIDENCE)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// A new session row. `user_id` is set for a signed-in session,
