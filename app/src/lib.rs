@@ -93,7 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account/sessions") view=SessionsPage/>
                         <Route path=path!("account/mfa") view=MfaPage/>
                         <Route path=path!("teams") view=TeamsPage/>
-                        <Route path=path!("teams/:id") view=TeamPage/>
+                        <Route path=path!("teams/:id") view=TeamPage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) or 404 is the page's status.
                         <Route path=path!("admin/users") view=PeoplePage ssr=SsrMode::Async/>
                         <Route path=path!("admin/users/:id") view=PersonPage ssr=SsrMode::Async/>

@@ -144,6 +144,13 @@ async fn unknown_paths_get_the_friendly_404(backend: Backend) {
     for internal in ["panicked", "RUST_BACKTRACE", "sqlx", "src/"] {
         assert!(!html.contains(internal), "404 page leaks {internal}");
     }
+    // A page whose subject does not exist says so with the status too.
+    for missing in ["/teams/999", "/teams/not-a-number", "/admin/users/999"] {
+        let response = server.get(missing).await;
+        assert_eq!(response.status(), 404, "{missing}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("find that page"), "{missing}: {html}");
+    }
 }
 
 async fn responses_are_compressed(backend: Backend) {

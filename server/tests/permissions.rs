@@ -78,6 +78,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/admin/users/enabled", &[("user_id", "999"), ("enabled", "true")], [404, 403, 403, 403, 401]),
     ("POST", "/api/admin/users/end-sessions", &[("user_id", "999")], [404, 403, 403, 403, 401]),
     ("POST", "/api/admin/users/link", &[("user_id", "999")], [404, 403, 403, 403, 401]),
+    ("POST", "/api/admin/users/reset-mfa", &[("user_id", "999")], [404, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings", &[], [200, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings/require-admin-mfa", &[("required", "false")], [200, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings/viewer-evidence-downloads", &[("allowed", "false")], [200, 403, 403, 403, 401]),
@@ -98,6 +99,11 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/account/mfa/recovery-codes", &[("password", "not mine")], [422, 422, 422, 422, 401]),
     ("POST", "/api/account/mfa/disable", &[("password", "not mine")], [422, 422, 422, 422, 401]),
     // Sign-in steps and single-use links work without a session.
+    ("GET", "/login", &[], [200, 200, 200, 200, 200]),
+    ("POST", "/api/auth/needs-setup", &[], [200, 200, 200, 200, 200]),
+    // A link page with an unknown token says so, with the link check's 422.
+    ("GET", "/invite/forged-token", &[], [422, 422, 422, 422, 422]),
+    ("GET", "/reset-password/forged-token", &[], [422, 422, 422, 422, 422]),
     ("GET", "/login/verify", &[], [200, 200, 200, 200, 200]),
     ("GET", "/forgot-password", &[], [200, 200, 200, 200, 200]),
     ("POST", "/api/auth/pending", &[], [200, 200, 200, 200, 200]),

@@ -14,6 +14,8 @@ use crate::api::users::{
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton};
 use crate::components::local_time::LocalTime;
 use crate::domain::access::Role;
+use crate::error::AppError;
+use crate::pages::not_found::NotFound;
 
 fn role_options() -> Vec<(String, String)> {
     Role::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect()
@@ -223,6 +225,7 @@ pub fn PersonPage() -> impl IntoView {
                 user.get()
                     .map(|answer| match answer {
                         Ok(u) => view! { <PersonDetail user=u role enabled sessions link mfa_reset/> }.into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                         Err(e) => view! { <Title text="Person"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     })
             }}

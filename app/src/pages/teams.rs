@@ -12,6 +12,8 @@ use crate::api::teams::{
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton};
 use crate::domain::access::TeamRole;
+use crate::error::AppError;
+use crate::pages::not_found::NotFound;
 
 fn team_role_options() -> Vec<(String, String)> {
     [TeamRole::Member, TeamRole::Lead].iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect()
@@ -143,6 +145,7 @@ pub fn TeamPage() -> impl IntoView {
                 team.get()
                     .map(|answer| match answer {
                         Ok(team) => view! { <TeamView team actions/> }.into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                         Err(e) => view! { <Title text="Team"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     })
             }}
