@@ -87,8 +87,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("login") view=LoginPage/>
                         <Route path=path!("login/verify") view=VerifyPage/>
                         <Route path=path!("forgot-password") view=ForgotPasswordPage/>
-                        <Route path=path!("reset-password/:token") view=ResetPasswordPage/>
-                        <Route path=path!("invite/:token") view=InvitePage/>
+                        // Async, so an unknown link's status (422) is known before anything is sent.
+                        <Route path=path!("reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                        <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async/>
                         <Route path=path!("account") view=AccountPage/>
                         <Route path=path!("account/sessions") view=SessionsPage/>
                         <Route path=path!("account/mfa") view=MfaPage/>
