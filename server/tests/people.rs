@@ -18,6 +18,7 @@ both_backends!(
     disabling_signs_out_at_once_and_enabling_lets_back_in,
     admins_end_all_sessions_and_hand_out_reset_links,
     admins_cannot_lock_themselves_out,
+    two_admins_removing_each_other_at_once_leave_one,
     teams_are_created_renamed_archived_and_led,
     access_settings_are_stored_and_audited,
 );
@@ -320,6 +321,56 @@ async fn admins_cannot_lock_themselves_out(backend: Backend) {
         assert_eq!(refused.status(), 422, "{path}");
     }
     server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+}
+
+/// Two administrators take each other's powers at the same moment, by role
+/// change and by disabling, several times: one wins each time, and an
+/// active administrator always remains.
+async fn two_admins_removing_each_other_at_once_leave_one(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let ada = user_id(&server, ADMIN_EMAIL).await;
+    for (round, (path, field, value)) in
+        [("/api/admin/users/role", "role", "viewer"), ("/api/admin/users/enabled", "enabled", "false")]
+            .into_iter()
+            .cycle()
+            .take(6)
+            .enumerate()
+    {
+        let email = format!("second-admin-{round}@example.com");
+        let other = server.seed_user(&email, "admin", PASSWORD).await;
+        let other_browser = server.client_signed_in_as(&email, PASSWORD).await;
+        let (ada_s, other_s) = (ada.to_string(), other.to_string());
+        let (ada_form, other_form) =
+            ([("user_id", other_s.as_str()), (field, value)], [("user_id", ada_s.as_str()), (field, value)]);
+        let (by_ada, by_other) =
+            tokio::join!(server.post_json(path, &ada_form), server.post_with(&other_browser, path, &other_form));
+        let mut statuses = [by_ada.status().as_u16(), by_other.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 422], "round {round} ({path}): exactly one wins");
+        let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(active, 1, "round {round}: one active administrator remains");
+        if by_other.status() == 200 {
+            // Ada lost: the other admin restores her for the next round.
+            let restore = if field == "role" {
+                server.post_with(&other_browser, path, &[("user_id", ada_s.as_str()), ("role", "admin")]).await
+            } else {
+                server.post_with(&other_browser, path, &[("user_id", ada_s.as_str()), ("enabled", "true")]).await
+            };
+            assert_eq!(restore.status(), 200);
+            // Ada's sessions may have ended: sign the test client in again.
+            let again =
+                server.post_form("/api/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+            assert!(again.status().is_redirection());
+            // The next round starts with Ada as the only administrator again.
+            let demoted =
+                server.post_json("/api/admin/users/role", &[("user_id", other_s.as_str()), ("role", "viewer")]).await;
+            assert_eq!(demoted.status(), 200);
+        }
+    }
 }
 
 async fn teams_are_created_renamed_archived_and_led(backend: Backend) {

@@ -160,6 +160,38 @@ fn not_self(actor: Actor<'_>, user_id: i64, what: &str) -> Result<(), AppError> 
     }
 }
 
+/// Inside a transaction that may take away someone's administrator powers:
+/// waits for every other such transaction (one guard row, locked by the
+/// first write of this one: a row lock on PostgreSQL, the write lock on
+/// SQLite), then refuses when `user_id` is an active administrator and no
+/// other is left. Two admins demoting each other at once cannot both win.
+async fn keep_an_active_admin(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    field: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE instance_settings SET updated_at = updated_at WHERE key = 'setup.completed'")
+        .execute(&mut **tx)
+        .await?;
+    let target_is_active_admin: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'admin' AND disabled_at IS NULL")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let others: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id <> $1 AND role = 'admin' AND disabled_at IS NULL")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    if target_is_active_admin > 0 && others == 0 {
+        return Err(AppError::invalid(
+            field,
+            "Preflight needs at least one active administrator. Make someone else an administrator first.",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: i64) -> Result<(), AppError> {
     not_self(actor, user_id, "change the role of")?;
     let user = find(db, user_id).await?;
@@ -167,6 +199,9 @@ pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: 
         return Ok(());
     }
     let mut tx = db.pool().begin().await?;
+    if role != Role::Admin {
+        keep_an_active_admin(&mut tx, user_id, "role").await?;
+    }
     sqlx::query("UPDATE users SET role = $1, updated_at = $2, privileges_changed_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now)
@@ -187,6 +222,9 @@ pub async fn set_enabled(db: &Db, actor: Actor<'_>, user_id: i64, enabled: bool,
         return Ok(());
     }
     let mut tx = db.pool().begin().await?;
+    if !enabled {
+        keep_an_active_admin(&mut tx, user_id, "user").await?;
+    }
     sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2, privileges_changed_at = $2 WHERE id = $3")
         .bind((!enabled).then_some(now))
         .bind(now)
