@@ -16,7 +16,7 @@ trap 'rm -rf "$logs"' EXIT
 failed_stages=()
 
 echo "== unit and integration tests (SQLite and PostgreSQL)"
-cargo test --workspace --locked 2>&1 | tee "$logs/cargo.txt"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$logs/cargo.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || failed_stages+=("cargo test")
 
 echo "== release build"

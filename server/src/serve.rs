@@ -74,6 +74,8 @@ pub async fn open_database(settings: &Settings) -> Result<Db, ServeError> {
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "database migrated");
     }
+    // Team name keys need Rust's Unicode case folding (see migration 0005).
+    app::backend::teams::refresh_name_keys(&db).await.map_err(DbError::Query)?;
     Ok(db)
 }
 

@@ -379,6 +379,15 @@ async fn teams_are_created_renamed_archived_and_led(backend: Backend) {
     let team = create_team(&server, "Platform").await;
     let dup = server.post_json("/api/teams/create", &[("name", " platform ")]).await;
     assert_eq!(dup.status(), 422, "names are unique ignoring case");
+    // Also beyond ASCII, the same on both databases (the database enforces it).
+    assert_eq!(server.post_json("/api/teams/create", &[("name", "Équipe")]).await.status(), 200);
+    let accented = server.post_json("/api/teams/create", &[("name", "ÉQUIPE")]).await;
+    assert_eq!(accented.status(), 422);
+    assert_eq!(invalid_field(&accented.json().await.unwrap()), "name");
+    let direct = sqlx::query("INSERT INTO teams (name, name_key, created_at) VALUES ('ÉQUIPE', 'équipe', 0)")
+        .execute(server.db.pool())
+        .await;
+    assert!(direct.is_err(), "the unique key lives in the database, not only in the code");
     let (lead, lead_browser) = invite_and_join(&server, "lead@example.com", "member").await;
     let (other, other_browser) = invite_and_join(&server, "other@example.com", "member").await;
     let t = team.to_string();
@@ -419,7 +428,7 @@ async fn teams_are_created_renamed_archived_and_led(backend: Backend) {
     assert_eq!(list["teams"][0]["archived"], true);
     assert_eq!(
         audit_actions(&server, "team.").await,
-        ["team.created", "team.member_set", "team.member_set", "team.renamed", "team.archived"]
+        ["team.created", "team.created", "team.member_set", "team.member_set", "team.renamed", "team.archived"]
     );
 }
 

@@ -48,94 +48,67 @@ pub struct TeamsOverview {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::backend::audit::{self, AuditEntry};
-    use crate::backend::caller::CurrentUser;
-    use crate::backend::{teams, user_admin, AppState};
+    use crate::backend::caller::Caller;
+    use crate::backend::{teams, user_admin};
     use crate::domain::access::Action;
 
-    pub async fn caller(action: Action) -> Result<(AppState, CurrentUser), AppError> {
-        let caller = crate::backend::caller::caller(action)?;
-        Ok((caller.state, caller.me))
-    }
-
-    pub async fn record(
-        state: &AppState,
-        me: &CurrentUser,
-        action: &str,
-        team_id: i64,
-        detail: String,
-    ) -> Result<(), AppError> {
-        let entry = AuditEntry {
-            actor_user_id: Some(me.user.id),
-            actor_label: &me.user.name,
-            action,
-            subject_type: Some("team"),
-            subject_id: Some(team_id.to_string()),
-            detail: Some(detail),
-            ..Default::default()
-        };
-        Ok(audit::record(state.db.pool(), state.clock.now_millis(), entry).await?)
+    fn caller(action: Action) -> Result<Caller, AppError> {
+        crate::backend::caller::caller(action)
     }
 
     pub async fn overview() -> Result<TeamsOverview, AppError> {
-        let (state, me) = caller(Action::ReadDashboard).await?;
+        let caller = caller(Action::ReadDashboard)?;
         Ok(TeamsOverview {
-            teams: teams::list(&state.db).await?,
-            can_manage_teams: me.require(Action::ManageTeams).is_ok(),
+            teams: teams::list(&caller.state.db).await?,
+            can_manage_teams: caller.me.may(Action::ManageTeams),
         })
     }
 
     pub async fn detail(team_id: i64) -> Result<TeamDetail, AppError> {
-        let (state, me) = caller(Action::ReadDashboard).await?;
-        let mut team = teams::detail(&state.db, team_id).await?.ok_or(AppError::NotFound)?;
-        team.can_manage_team = me.require(Action::ManageTeams).is_ok();
-        team.can_manage_members = !team.archived && me.require(Action::ManageTeamMembers { team_id }).is_ok();
+        let caller = caller(Action::ReadDashboard)?;
+        let mut team = teams::detail(&caller.state.db, team_id).await?.ok_or(AppError::NotFound)?;
+        team.can_manage_team = caller.me.may(Action::ManageTeams);
+        team.can_manage_members = !team.archived && caller.me.may(Action::ManageTeamMembers { team_id });
         Ok(team)
     }
 
     pub async fn create(name: String) -> Result<i64, AppError> {
-        let (state, me) = caller(Action::ManageTeams).await?;
-        let id = teams::create(&state.db, &name, state.clock.now_millis()).await?;
-        record(&state, &me, "team.created", id, name.trim().to_string()).await?;
-        Ok(id)
+        let caller = caller(Action::ManageTeams)?;
+        teams::create(&caller.state.db, caller.actor(), &name, caller.state.clock.now_millis()).await
     }
 
     pub async fn rename(team_id: i64, name: String) -> Result<(), AppError> {
-        let (state, me) = caller(Action::ManageTeams).await?;
-        let name = teams::rename(&state.db, team_id, &name).await?;
-        record(&state, &me, "team.renamed", team_id, name).await
+        let caller = caller(Action::ManageTeams)?;
+        teams::rename(&caller.state.db, caller.actor(), team_id, &name, caller.state.clock.now_millis()).await
     }
 
     pub async fn archive(team_id: i64, archived: bool) -> Result<(), AppError> {
-        let (state, me) = caller(Action::ManageTeams).await?;
-        if !teams::set_archived(&state.db, team_id, archived, state.clock.now_millis()).await? {
-            return Err(AppError::NotFound);
-        }
-        let action = if archived { "team.archived" } else { "team.restored" };
-        record(&state, &me, action, team_id, String::new()).await
+        let caller = caller(Action::ManageTeams)?;
+        teams::set_archived(&caller.state.db, caller.actor(), team_id, archived, caller.state.clock.now_millis()).await
     }
 
     /// The caller, and the team, which must exist and not be archived for
     /// its membership to change.
-    async fn member_manager(team_id: i64) -> Result<(AppState, CurrentUser, TeamDetail), AppError> {
-        let (state, me) = caller(Action::ManageTeamMembers { team_id }).await?;
-        match teams::detail(&state.db, team_id).await? {
+    async fn member_manager(team_id: i64) -> Result<(Caller, TeamDetail), AppError> {
+        let caller = caller(Action::ManageTeamMembers { team_id })?;
+        match teams::detail(&caller.state.db, team_id).await? {
             None => Err(AppError::NotFound),
             Some(team) if team.archived => {
                 Err(AppError::invalid("team", "Restore the team before changing its members."))
             }
-            Some(team) => Ok((state, me, team)),
+            Some(team) => Ok((caller, team)),
         }
     }
 
     pub async fn candidates(team_id: i64) -> Result<Vec<Person>, AppError> {
-        let (state, _, team) = member_manager(team_id).await?;
-        let people = user_admin::people(&state.db).await?;
+        let (caller, team) = member_manager(team_id).await?;
+        let people = user_admin::people(&caller.state.db).await?;
         Ok(people.into_iter().filter(|p| !team.members.iter().any(|m| m.user_id == p.id)).collect())
     }
 
     pub async fn put_member(team_id: i64, user_id: String, role: String) -> Result<(), AppError> {
-        let (state, me, _) = member_manager(team_id).await?;
+        let (caller, _) = member_manager(team_id).await?;
+        let state = &caller.state;
         let choose = || AppError::invalid("user_id", "Choose a person from the list.");
         let user_id: i64 = user_id.trim().parse().map_err(|_| choose())?;
         let role = TeamRole::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose lead or member."))?;
@@ -143,16 +116,12 @@ mod server {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(choose)?;
-        teams::set_member(&state.db, team_id, person.id, role, state.clock.now_millis()).await?;
-        record(&state, &me, "team.member_set", team_id, format!("user {} as {}", person.id, role.as_str())).await
+        Ok(teams::set_member(&state.db, caller.actor(), team_id, person.id, role, state.clock.now_millis()).await?)
     }
 
     pub async fn remove_member(team_id: i64, user_id: i64) -> Result<(), AppError> {
-        let (state, me, _) = member_manager(team_id).await?;
-        if !teams::remove_member(&state.db, team_id, user_id, state.clock.now_millis()).await? {
-            return Err(AppError::NotFound);
-        }
-        record(&state, &me, "team.member_removed", team_id, format!("user {user_id}")).await
+        let (caller, _) = member_manager(team_id).await?;
+        teams::remove_member(&caller.state.db, caller.actor(), team_id, user_id, caller.state.clock.now_millis()).await
     }
 }
 

@@ -6,6 +6,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
+use super::audit::{self, Actor};
 use super::{accounts, Db};
 use crate::api::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::domain::access::TeamRole;
@@ -21,17 +22,32 @@ pub fn normalize_team_name(name: &str) -> Result<String, AppError> {
     }
 }
 
-/// Refuses a name another team (other than `except`) already has, ignoring case.
-async fn ensure_name_free(db: &Db, name: &str, except: Option<i64>) -> Result<(), AppError> {
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE LOWER(name) = LOWER($1) AND id <> $2")
-        .bind(name)
-        .bind(except.unwrap_or(-1))
-        .fetch_optional(db.pool())
-        .await?;
-    match taken {
-        Some(_) => Err(AppError::invalid("name", "Another team already has that name.")),
-        None => Ok(()),
+/// The key team names are unique by: the name case-folded with full Unicode
+/// lower-casing, so "Équipe" and "ÉQUIPE" are one name on both databases.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Brings every team's stored key to [`name_key`] (migration 0005 could only
+/// fold ASCII on SQLite). Two old teams whose names fold together keep their
+/// keys and a warning is logged; new names are checked against both.
+pub async fn refresh_name_keys(db: &Db) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, name, name_key FROM teams").fetch_all(db.pool()).await?;
+    for (id, name, key) in rows {
+        let wanted = name_key(&name);
+        if key.as_deref() != Some(wanted.as_str()) {
+            let done = sqlx::query("UPDATE teams SET name_key = $1 WHERE id = $2")
+                .bind(&wanted)
+                .bind(id)
+                .execute(db.pool())
+                .await;
+            if let Err(e) = done {
+                tracing::warn!(team_id = id, error = %e, "team name collides with another ignoring case; left as it was");
+            }
+        }
     }
+    Ok(())
 }
 
 fn unique_violation(err: sqlx::Error) -> AppError {
@@ -47,7 +63,7 @@ pub async fn list(db: &Db) -> Result<Vec<TeamSummary>, sqlx::Error> {
         "SELECT t.id, t.name, t.archived_at,
                 (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id),
                 (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id AND m.role = 'lead')
-         FROM teams t ORDER BY LOWER(t.name)",
+         FROM teams t ORDER BY t.name_key",
     )
     .fetch_all(db.pool())
     .await?;
@@ -103,40 +119,58 @@ pub async fn detail(db: &Db, team_id: i64) -> Result<Option<TeamDetail>, sqlx::E
     }))
 }
 
-pub async fn create(db: &Db, name: &str, now: i64) -> Result<i64, AppError> {
+/// Creates a team and records it, in one transaction. The database refuses
+/// a name another team has, ignoring case (unique `name_key`).
+pub async fn create(db: &Db, actor: Actor<'_>, name: &str, now: i64) -> Result<i64, AppError> {
     let name = normalize_team_name(name)?;
-    ensure_name_free(db, &name, None).await?;
-    sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(&name)
+        .bind(name_key(&name))
         .bind(now)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await
-        .map_err(unique_violation)
+        .map_err(unique_violation)?;
+    audit::record(&mut *tx, now, actor.entry("team.created", "team", id, Some(name))).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
-pub async fn rename(db: &Db, team_id: i64, name: &str) -> Result<String, AppError> {
+/// Renames a team and records it, in one transaction.
+pub async fn rename(db: &Db, actor: Actor<'_>, team_id: i64, name: &str, now: i64) -> Result<(), AppError> {
     let name = normalize_team_name(name)?;
-    ensure_name_free(db, &name, Some(team_id)).await?;
-    let done = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query("UPDATE teams SET name = $1, name_key = $2 WHERE id = $3")
         .bind(&name)
+        .bind(name_key(&name))
         .bind(team_id)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await
         .map_err(unique_violation)?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    Ok(name)
+    audit::record(&mut *tx, now, actor.entry("team.renamed", "team", team_id, Some(name))).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Archives (hides, keeps history) or restores a team. False if no such team.
-pub async fn set_archived(db: &Db, team_id: i64, archived: bool, now: i64) -> Result<bool, sqlx::Error> {
+/// Archives (hides, keeps history) or restores a team and records it, in
+/// one transaction.
+pub async fn set_archived(db: &Db, actor: Actor<'_>, team_id: i64, archived: bool, now: i64) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
     let done = sqlx::query("UPDATE teams SET archived_at = $1 WHERE id = $2")
         .bind(archived.then_some(now))
         .bind(team_id)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let action = if archived { "team.archived" } else { "team.restored" };
+    audit::record(&mut *tx, now, actor.entry(action, "team", team_id, None)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Adds `user_id` to the team with `role`, or changes their role if they
@@ -161,24 +195,39 @@ pub async fn put_member(
     accounts::touch_privileges(&mut **tx, user_id, now).await
 }
 
-/// Adds or re-roles a member in its own transaction.
-pub async fn set_member(db: &Db, team_id: i64, user_id: i64, role: TeamRole, now: i64) -> Result<(), sqlx::Error> {
+/// Adds or re-roles a member and records it, in one transaction.
+pub async fn set_member(
+    db: &Db,
+    actor: Actor<'_>,
+    team_id: i64,
+    user_id: i64,
+    role: TeamRole,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = db.pool().begin().await?;
     put_member(&mut tx, team_id, user_id, role, now).await?;
+    let detail = format!("user {user_id} as {}", role.as_str());
+    audit::record(&mut *tx, now, actor.entry("team.member_set", "team", team_id, Some(detail))).await?;
     tx.commit().await
 }
 
-/// Removes a member; false when they were not in the team.
-pub async fn remove_member(db: &Db, team_id: i64, user_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+/// Removes a member and records it, in one transaction; 404 when they were
+/// not in the team.
+pub async fn remove_member(db: &Db, actor: Actor<'_>, team_id: i64, user_id: i64, now: i64) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await?;
     let done = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
         .bind(team_id)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
     accounts::touch_privileges(&mut *tx, user_id, now).await?;
+    let detail = format!("user {user_id}");
+    audit::record(&mut *tx, now, actor.entry("team.member_removed", "team", team_id, Some(detail))).await?;
     tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// Ids of the teams that are not archived.
