@@ -37,16 +37,7 @@ async fn enrol(server: &TestServer) -> (String, Vec<String>) {
 /// returns the browser and where it was sent.
 async fn password_step(server: &TestServer, email: &str, password: &str) -> (reqwest::Client, String) {
     let client = browser();
-    let response = client
-        .post(server.url("/api/auth/login"))
-        .header("origin", &server.base)
-        .header("accept", "text/html")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let to = location(&response);
+    let to = location(&server.sign_in_with(&client, email, password).await);
     (client, to)
 }
 

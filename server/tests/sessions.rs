@@ -24,15 +24,7 @@ async fn session_rows(server: &TestServer) -> i64 {
 /// Signs in with a client that keeps no cookies; returns it and the token.
 async fn sign_in(server: &TestServer, email: &str, password: &str) -> (reqwest::Client, String) {
     let client = cookieless_browser();
-    let response = client
-        .post(server.url("/api/auth/login"))
-        .header("origin", &server.base)
-        .header("accept", "text/html")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection(), "sign-in failed: {}", response.status());
+    let response = server.sign_in_with(&client, email, password).await;
     (client, session_token(&response).expect("a session cookie"))
 }
 

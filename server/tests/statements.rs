@@ -58,7 +58,7 @@ fn take_statements() -> Vec<String> {
 }
 
 fn is_write(summary: &str) -> bool {
-    let first = summary.trim_start().split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    let first = summary.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
     matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE")
 }
 

@@ -225,9 +225,9 @@ impl TestServer {
             .expect("request")
     }
 
-    /// A new cookie-keeping client signed in as `email`.
-    pub async fn client_signed_in_as(&self, email: &str, password: &str) -> reqwest::Client {
-        let client = browser();
+    /// Submits the sign-in form as `client` the way a browser without
+    /// JavaScript does; the password must be right (a redirect follows).
+    pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
         let response = client
             .post(self.url("/api/auth/login"))
             .header("origin", &self.base)
@@ -237,6 +237,13 @@ impl TestServer {
             .await
             .expect("login request");
         assert!(response.status().is_redirection(), "sign-in as {email} failed: {}", response.status());
+        response
+    }
+
+    /// A new cookie-keeping client signed in as `email`.
+    pub async fn client_signed_in_as(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = browser();
+        self.sign_in_with(&client, email, password).await;
         client
     }
 
