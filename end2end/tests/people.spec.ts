@@ -1,5 +1,5 @@
 import { expect, test, type Browser } from '@playwright/test';
-import { openHydrated, signIn, snapshot, totp, unique, watchConsole } from './helpers';
+import { ADMIN, openHydrated, signIn, snapshot, totp, unique, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -52,13 +52,16 @@ test('an admin builds a team and invites a viewer, who sees no edit controls and
   await expect(nav.getByRole('link', { name: 'Teams' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'People' })).toHaveCount(0);
 
-  // The admin adds her to the team on the team page.
+  // Viewers only read, so the team page does not offer her as a member;
+  // the admin leads the team.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Teams' }).click();
   await page.getByRole('link', { name: team }).click();
   await expect(page.getByRole('heading', { level: 1, name: team })).toBeVisible();
-  await page.getByLabel('Person').selectOption({ label: `Vera Viewer (${email})` });
+  await expect(page.getByLabel('Person').getByRole('option', { name: /Vera Viewer/ })).toHaveCount(0);
+  await page.getByLabel('Person').selectOption({ label: `${ADMIN.name} (${ADMIN.email})` });
+  await page.getByLabel('Team role').selectOption({ label: 'Lead' });
   await page.getByRole('button', { name: 'Add to team' }).click();
-  await expect(page.getByRole('row', { name: /Vera Viewer/ })).toContainText('Member');
+  await expect(page.getByRole('row', { name: new RegExp(ADMIN.name) })).toContainText('Lead');
   await snapshot(page, testInfo, 'team-admin');
   const teamPath = new URL(page.url()).pathname;
   const teamId = teamPath.split('/').pop()!;
@@ -66,7 +69,7 @@ test('an admin builds a team and invites a viewer, who sees no edit controls and
   // The viewer sees the team and its members, and nothing to change.
   await openHydrated(viewer.page, teamPath);
   await expect(viewer.page.getByRole('heading', { level: 1, name: team })).toBeVisible();
-  await expect(viewer.page.getByRole('row', { name: /Vera Viewer/ })).toBeVisible();
+  await expect(viewer.page.getByRole('row', { name: new RegExp(ADMIN.name) })).toBeVisible();
   for (const control of ['Add to team', 'Rename', 'Archive team', 'Remove']) {
     await expect(viewer.page.getByRole('button', { name: control })).toHaveCount(0);
   }

@@ -9,7 +9,9 @@ DROP TABLE sessions;
 -- random token; only its SHA-256 is stored. `expires_at` slides with
 -- activity (idle expiry) but never past `ends_at` (absolute lifetime).
 -- `privileges_at` is the user's `privileges_changed_at` when the token was
--- issued; a newer value gives the session a new token.
+-- issued; a newer value gives the session a new token. The token it replaced
+-- (`previous_id_hash`) still works for a few seconds after `rotated_at`, so
+-- requests already on their way with it (a second tab) are not signed out.
 CREATE TABLE sessions (
     id_hash         TEXT PRIMARY KEY NOT NULL,
     user_id         BIGINT REFERENCES users (id) ON DELETE CASCADE,
@@ -20,10 +22,13 @@ CREATE TABLE sessions (
     created_at      BIGINT NOT NULL,
     last_seen_at    BIGINT NOT NULL,
     expires_at      BIGINT NOT NULL,
-    ends_at         BIGINT NOT NULL
+    ends_at         BIGINT NOT NULL,
+    previous_id_hash TEXT,
+    rotated_at      BIGINT
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_pending_user ON sessions (pending_user_id);
+CREATE INDEX sessions_previous_id ON sessions (previous_id_hash);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
 
 -- Sessions that started before this moment are over, whatever rows remain:

@@ -43,6 +43,7 @@ async fn backup_during_writes_restores_a_consistent_copy(backend: Backend) {
     for id in 0..200 {
         write_pair(&db, id).await;
     }
+    let initial = table_row_counts(&db).await.unwrap()["probe_parent"];
 
     // Keep writing from another task for the whole backup.
     let stop = Arc::new(AtomicBool::new(false));
@@ -57,8 +58,16 @@ async fn backup_during_writes_restores_a_consistent_copy(backend: Backend) {
             id
         })
     };
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let before = table_row_counts(&db).await.unwrap()["probe_parent"];
+    // The backup starts once the writer is really writing.
+    let started = std::time::Instant::now();
+    let before = loop {
+        let count = table_row_counts(&db).await.unwrap()["probe_parent"];
+        if count > initial {
+            break count;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the writer never wrote");
+        tokio::task::yield_now().await;
+    };
     let file = source.dir.path().join("backup.file");
     let report = ops::backup(&source.url, &file).await.expect("backup while writing");
     let after = table_row_counts(&db).await.unwrap()["probe_parent"];

@@ -19,6 +19,7 @@ both_backends!(
     admins_end_all_sessions_and_hand_out_reset_links,
     admins_cannot_lock_themselves_out,
     two_admins_removing_each_other_at_once_leave_one,
+    team_roles_are_only_for_members_and_administrators,
     teams_are_created_renamed_archived_and_led,
     access_settings_are_stored_and_audited,
 );
@@ -220,11 +221,20 @@ async fn role_changes_take_effect_at_once_and_rotate_the_session(backend: Backen
     let changed =
         server.post_json("/api/admin/users/role", &[("user_id", &grace.to_string()), ("role", "admin")]).await;
     assert_eq!(changed.status(), 200);
-    // The next request runs with the new role, under a new token.
-    let now_admin = as_grace(before.clone()).await.unwrap();
-    assert_eq!(now_admin.status(), 200);
-    let rotated = session_token(&now_admin).expect("privilege change gives the session a new token");
+    // The next requests run with the new role; two of them at once (two
+    // tabs): one gets the session a new token, and neither is signed out.
+    let (first, second) = tokio::join!(as_grace(before.clone()), as_grace(before.clone()));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200), "concurrent requests stay signed in");
+    let rotated = session_token(&first)
+        .or_else(|| session_token(&second))
+        .expect("privilege change gives the session a new token");
     assert_ne!(rotated, before);
+    assert!(session_token(&first).is_none() || session_token(&second).is_none(), "one new token, not two");
+    // The replaced token works a few seconds longer, for requests already on
+    // their way, and then never again.
+    assert_eq!(as_grace(before.clone()).await.unwrap().status(), 200);
+    server.clock.advance(std::time::Duration::from_secs(31));
     assert_eq!(as_grace(before).await.unwrap().status(), 401, "the old token is worth nothing now");
     let after = as_grace(rotated).await.unwrap();
     assert_eq!(after.status(), 200);
@@ -377,6 +387,54 @@ async fn two_admins_removing_each_other_at_once_leave_one(backend: Backend) {
             assert_eq!(demoted.status(), 200);
         }
     }
+}
+
+/// A team role gives a member powers over the team's services; auditors
+/// (separation of duties) and viewers (read only) cannot hold one, so the
+/// UI never shows a "Lead" without a lead's powers.
+async fn team_roles_are_only_for_members_and_administrators(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let team = create_team(&server, "Platform").await.to_string();
+    let viewer = server.seed_user("vera@example.com", "viewer", PASSWORD).await.to_string();
+    let auditor = server.seed_user("otto@example.com", "auditor", PASSWORD).await.to_string();
+    let member = server.seed_user("mia@example.com", "member", PASSWORD).await.to_string();
+
+    for (who, role) in [(&viewer, "member"), (&auditor, "lead")] {
+        let refused =
+            server.post_json("/api/teams/members/set", &[("team_id", &team), ("user_id", who), ("role", role)]).await;
+        assert_eq!(refused.status(), 422, "user {who}");
+        assert_eq!(invalid_field(&refused.json().await.unwrap()), "user_id");
+    }
+    let candidates: Vec<serde_json::Value> =
+        server.post_json("/api/teams/candidates", &[("team_id", &team)]).await.json().await.unwrap();
+    let offered: Vec<&str> = candidates.iter().map(|p| p["email"].as_str().unwrap()).collect();
+    assert!(offered.contains(&"mia@example.com") && !offered.contains(&"vera@example.com"), "{offered:?}");
+    assert!(!offered.contains(&"otto@example.com"), "{offered:?}");
+
+    let created = create(
+        &server,
+        &[
+            ("name", "Ann Auditor"),
+            ("email", "ann@example.com"),
+            ("role", "auditor"),
+            ("teams[0]", &format!("{team}:member")),
+        ],
+    )
+    .await;
+    assert_eq!(created.0, 422);
+    assert_eq!(invalid_field(&created.1), "teams");
+
+    let joined =
+        server.post_json("/api/teams/members/set", &[("team_id", &team), ("user_id", &member), ("role", "lead")]).await;
+    assert_eq!(joined.status(), 200);
+    let to_auditor = server.post_json("/api/admin/users/role", &[("user_id", &member), ("role", "auditor")]).await;
+    assert_eq!(to_auditor.status(), 422, "a lead does not silently become a powerless lead");
+    assert_eq!(invalid_field(&to_auditor.json().await.unwrap()), "role");
+    let removed = server.post_json("/api/teams/members/remove", &[("team_id", &team), ("user_id", &member)]).await;
+    assert_eq!(removed.status(), 200);
+    let now_auditor = server.post_json("/api/admin/users/role", &[("user_id", &member), ("role", "auditor")]).await;
+    assert_eq!(now_auditor.status(), 200, "out of the team, the role can change");
 }
 
 async fn teams_are_created_renamed_archived_and_led(backend: Backend) {

@@ -116,6 +116,9 @@ mod server {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(choose)?;
+        if let Some(refusal) = person.role.team_refusal() {
+            return Err(AppError::invalid("user_id", refusal));
+        }
         Ok(teams::set_member(&state.db, caller.actor(), team_id, person.id, role, state.clock.now_millis()).await?)
     }
 

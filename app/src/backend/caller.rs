@@ -177,42 +177,59 @@ pub async fn resolve(state: &AppState, token: Option<&str>, client: Client) -> R
         }
         return Ok(auth);
     };
+    // Twice at most: another request of the same browser may give the
+    // session a new token between this one's lookup and its own rotation;
+    // the second lookup then finds this token as the one just replaced.
+    for _ in 0..2 {
+        if let Some(auth) = resolve_token(state, &id_hash, &client).await? {
+            return Ok(auth);
+        }
+    }
+    Ok(ended(client))
+}
+
+/// One attempt of [`resolve`]; `None` when another request rotated the
+/// session's token meanwhile (look again).
+async fn resolve_token(state: &AppState, id_hash: &str, client: &Client) -> Result<Option<RequestAuth>, AppError> {
     let now = state.clock.now_millis();
-    let found = sessions::lookup(&state.db, &id_hash).await?;
+    let found = sessions::lookup(&state.db, id_hash).await?;
     let Some(found) = found.filter(|s| is_live(s, now)) else {
         // Unknown, forged, expired or revoked: nothing to write, the
         // browser is told to forget it. Housekeeping removes dead rows.
-        let auth = RequestAuth::anonymous(client);
-        auth.clear_cookie();
-        return Ok(auth);
+        return Ok(Some(ended(client.clone())));
     };
     let user = user_of(&found, found.user_id.or(found.pending_user_id).unwrap_or_default())?;
-    let session = LiveSession { id_hash, created_at: found.created_at, ends_at: found.ends_at };
+    let session = LiveSession { id_hash: found.id_hash.clone(), created_at: found.created_at, ends_at: found.ends_at };
+    let client = client.clone();
 
     let Some(user_id) = found.user_id else {
         // Waiting for the second factor: nothing else is allowed, and the
         // step's end was fixed when it started.
-        return Ok(RequestAuth(Arc::new(Inner {
+        return Ok(Some(RequestAuth(Arc::new(Inner {
             client,
             session: Some(session),
             pending: Some(user),
             ..Default::default()
-        })));
+        }))));
     };
 
     let expires_at = state.session_policy.expires_at(now, found.ends_at);
     let mut new_token = None;
-    if user.privileges_changed_at > found.privileges_at {
+    if found.replaced_at.is_some() {
+        // Sent with the token a rotation has just replaced (a second tab, a
+        // request already on its way): the same browser, which got the new
+        // token with the rotating response. Nothing to write.
+    } else if user.privileges_changed_at > found.privileges_at {
         // More (or fewer) powers since this token was issued: a new token,
         // so one captured before the change is worth nothing after it.
         match sessions::rotate(&state.db, &session.id_hash, user.privileges_changed_at, now, expires_at).await? {
             Some(token) => new_token = Some(token),
-            None => return Ok(ended(client)),
+            None => return Ok(None),
         }
     } else if now - found.last_seen_at >= TOUCH_EVERY_MS
         && !sessions::touch(&state.db, &session.id_hash, now, expires_at).await?
     {
-        return Ok(ended(client));
+        return Ok(Some(ended(client)));
     }
 
     let teams = team_roles(found.team_roles.as_deref())?;
@@ -232,7 +249,7 @@ pub async fn resolve(state: &AppState, token: Option<&str>, client: Client) -> R
     if let Some(token) = new_token {
         auth.set_cookie(token);
     }
-    Ok(auth)
+    Ok(Some(auth))
 }
 
 /// A session that ended while this request was being resolved.
@@ -245,7 +262,8 @@ fn ended(client: Client) -> RequestAuth {
 /// Whether the looked-up session may still be used at `now`: not expired,
 /// not older than its user's "sessions valid from" stamp, user enabled.
 fn is_live(found: &Lookup, now: i64) -> bool {
-    found.expires_at > now
+    found.replaced_at.is_none_or(|at| now - at < sessions::ROTATION_GRACE_MS)
+        && found.expires_at > now
         && found.ends_at > now
         && found.email.is_some()
         && found.disabled_at.is_none()

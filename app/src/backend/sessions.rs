@@ -34,6 +34,10 @@ pub fn token_hash(token: &str) -> Option<String> {
 /// matches (the session then ends).
 #[derive(Debug, sqlx::FromRow)]
 pub struct Lookup {
+    /// The session's current digest (the cookie may carry the one before).
+    pub id_hash: String,
+    /// When the cookie's token is the one a rotation replaced: when that was.
+    pub replaced_at: Option<i64>,
     pub user_id: Option<i64>,
     pub pending_user_id: Option<i64>,
     pub privileges_at: i64,
@@ -67,7 +71,8 @@ pub async fn lookup(db: &Db, id_hash: &str) -> Result<Option<Lookup>, sqlx::Erro
         Backend::Postgres => "SELECT string_agg(m.team_id::text || ':' || m.role, ',')",
     };
     let sql = format!(
-        "SELECT s.user_id, s.pending_user_id, s.privileges_at, s.created_at, s.last_seen_at, s.expires_at, s.ends_at,
+        "SELECT s.id_hash, CASE WHEN s.id_hash = $1 THEN NULL ELSE s.rotated_at END AS replaced_at,
+                s.user_id, s.pending_user_id, s.privileges_at, s.created_at, s.last_seen_at, s.expires_at, s.ends_at,
                 u.email, u.name, u.role, u.password_hash, u.disabled_at, u.privileges_changed_at,
                 u.sessions_valid_from,
                 (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
@@ -76,7 +81,7 @@ pub async fn lookup(db: &Db, id_hash: &str) -> Result<Option<Lookup>, sqlx::Erro
                 (SELECT value FROM instance_settings WHERE key = $3) AS viewers_download_evidence,
                 ({team_roles} FROM team_members m WHERE m.user_id = s.user_id) AS team_roles
          FROM sessions s LEFT JOIN users u ON u.id = COALESCE(s.user_id, s.pending_user_id)
-         WHERE s.id_hash = $1"
+         WHERE s.id_hash = $1 OR s.previous_id_hash = $1"
     );
     sqlx::query_as(&sql)
         .bind(id_hash)
@@ -128,6 +133,9 @@ where
     Ok(token)
 }
 
+/// How long a token replaced by a rotation still works.
+pub const ROTATION_GRACE_MS: i64 = 30_000;
+
 /// Records activity: the idle expiry moves to `expires_at`. Never creates a
 /// row; false when the session has ended meanwhile.
 pub async fn touch(db: &Db, id_hash: &str, now: i64, expires_at: i64) -> Result<bool, sqlx::Error> {
@@ -141,8 +149,10 @@ pub async fn touch(db: &Db, id_hash: &str, now: i64, expires_at: i64) -> Result<
 }
 
 /// Gives the session a new token (after the user's powers changed, so a
-/// token captured before is worth nothing). Returns the new token, or
-/// `None` when the session has ended meanwhile.
+/// token captured before is worth nothing once the grace below is over).
+/// The old token keeps working for [`ROTATION_GRACE_MS`], for requests that
+/// were already on their way with it. Returns the new token, or `None` when
+/// the session has ended (or was rotated by another request) meanwhile.
 pub async fn rotate(
     db: &Db,
     id_hash: &str,
@@ -152,7 +162,8 @@ pub async fn rotate(
 ) -> Result<Option<String>, sqlx::Error> {
     let token = new_token();
     let done = sqlx::query(
-        "UPDATE sessions SET id_hash = $1, privileges_at = $2, last_seen_at = $3, expires_at = $4
+        "UPDATE sessions SET previous_id_hash = id_hash, rotated_at = $3, id_hash = $1, privileges_at = $2,
+                last_seen_at = $3, expires_at = $4
          WHERE id_hash = $5",
     )
     .bind(secrets::sha256_hex(&token))

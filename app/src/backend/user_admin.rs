@@ -97,11 +97,15 @@ pub async fn list(db: &Db, now: i64, only: Option<i64>) -> Result<Vec<UserRow>, 
         .collect()
 }
 
-/// Enabled people, for choosing team members.
+/// Enabled people who may be in a team (members and administrators, see
+/// `Role::team_refusal`), for choosing team members.
 pub async fn people(db: &Db) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, email FROM users WHERE disabled_at IS NULL ORDER BY LOWER(name), id")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, name, email FROM users WHERE disabled_at IS NULL AND role IN ('admin', 'member')
+         ORDER BY LOWER(name), id",
+    )
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(|r| Ok(Person { id: r.try_get(0)?, name: r.try_get(1)?, email: r.try_get(2)? })).collect()
 }
 
@@ -119,6 +123,9 @@ pub async fn create(
     let name = normalize_name(name)?;
     let email = normalize_email(email)?;
     ensure_email_free(db, &email, None).await?;
+    if let (Some(refusal), false) = (role.team_refusal(), memberships.is_empty()) {
+        return Err(AppError::invalid("teams", refusal));
+    }
     let active = teams::active_ids(db).await?;
     if memberships.iter().any(|(team, _)| !active.contains(team)) {
         return Err(AppError::invalid("teams", "One of the chosen teams no longer exists or is archived."));
@@ -201,6 +208,19 @@ pub async fn set_role(db: &Db, actor: Actor<'_>, user_id: i64, role: Role, now: 
     let mut tx = db.pool().begin().await?;
     if role != Role::Admin {
         keep_an_active_admin(&mut tx, user_id, "role").await?;
+    }
+    if role.team_refusal().is_some() {
+        let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if teams > 0 {
+            let message = format!(
+                "{} cannot be in a team, and this person is in {teams}. Remove them from their teams first.",
+                role.label()
+            );
+            return Err(AppError::invalid("role", message));
+        }
     }
     sqlx::query("UPDATE users SET role = $1, updated_at = $2, privileges_changed_at = $2 WHERE id = $3")
         .bind(role.as_str())

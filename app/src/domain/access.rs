@@ -49,6 +49,25 @@ impl Role {
         }
     }
 
+    /// Why people with this global role cannot be in a team, if they cannot.
+    ///
+    /// A team role is what gives a member powers over the team's services,
+    /// and administrators have them all anyway. Auditors review the evidence
+    /// teams produce, so they stay out of teams (separation of duties), and
+    /// viewers change nothing: a "Lead" next to either name would promise
+    /// powers they do not get.
+    pub fn team_refusal(self) -> Option<&'static str> {
+        match self {
+            Role::Admin | Role::Member => None,
+            Role::Auditor => Some(
+                "Auditors review the teams' evidence, so they cannot be in a team. Make them a team member first if they should work on services.",
+            ),
+            Role::Viewer => Some(
+                "Viewers only read, so they cannot be in a team. Make them a team member first if they should work on services.",
+            ),
+        }
+    }
+
     /// One line on what the role may do, for forms and the people list.
     pub fn summary(self) -> &'static str {
         match self {
@@ -218,6 +237,14 @@ mod tests {
         assert!(can(Some(&viewer), Action::DownloadEvidence, &allowed));
         assert!(!can(None, Action::DownloadEvidence, &allowed));
         assert!(!can(Some(&viewer), Action::ReviewEvidence, &allowed), "the setting grants nothing else");
+    }
+
+    #[test]
+    fn only_members_and_admins_join_teams() {
+        assert_eq!(Role::Admin.team_refusal(), None);
+        assert_eq!(Role::Member.team_refusal(), None);
+        assert!(Role::Auditor.team_refusal().is_some());
+        assert!(Role::Viewer.team_refusal().is_some());
     }
 
     #[test]
