@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod client_addr;
 pub mod csrf;
 pub mod deadline;
 pub mod gate;

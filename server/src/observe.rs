@@ -1,6 +1,6 @@
 //! Per-request observation: a request id, one structured log line, metrics.
 //!
-//! Only the method, the path (never the query string, which may carry
+//! Only the client address (see `client_addr`), the method, the path (never the query string, which may carry
 //! tokens, and with the token of a link page replaced, see [`loggable_path`]),
 //! the status and the duration are logged. Bodies, cookies and
 //! `Authorization` headers never are.
@@ -14,6 +14,7 @@ use axum::response::Response;
 use http::HeaderValue;
 use tracing::Instrument;
 
+use crate::client_addr::ClientAddr;
 use crate::metrics::Metrics;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -30,7 +31,8 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next
     let path = loggable_path(req.uri().path());
     let route = route_label(req.extensions().get::<MatchedPath>().map(MatchedPath::as_str), &path);
 
-    let span = tracing::info_span!("request", id = %request_id, method = %method, path = %path);
+    let client = req.extensions().get::<ClientAddr>().map(|addr| addr.0.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("request", id = %request_id, client = %client, method = %method, path = %path);
     let mut response = next.run(req).instrument(span.clone()).await;
 
     let elapsed = started.elapsed();

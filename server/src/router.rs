@@ -18,7 +18,7 @@ use app::{shell, App};
 
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
-use crate::{deadline, gate, headers, health, metrics::Metrics, observe, panic_page, session};
+use crate::{client_addr, deadline, gate, headers, health, metrics::Metrics, observe, panic_page, session};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
@@ -46,7 +46,10 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         .with_state(state)
         .merge(app)
         .layer(Extension(metrics.clone()));
+    // Outermost: the client address is resolved before the request is
+    // logged, so the log line and every handler see the same one.
     with_middleware(router, metrics, https)
+        .layer(middleware::from_fn_with_state(Arc::new(settings.trusted_proxies.clone()), client_addr::layer))
 }
 
 /// The app's page routes, generated once per process.

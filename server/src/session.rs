@@ -12,9 +12,7 @@
 //! readiness and metrics are routed outside this layer: they never touch the
 //! sessions table.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use cookie::{Cookie, SameSite};
@@ -23,6 +21,7 @@ use http::{header, HeaderValue, StatusCode};
 use app::backend::caller::{self, Client, CookieChange};
 use app::backend::AppState;
 
+use crate::client_addr::ClientAddr;
 use crate::observe::RequestId;
 use crate::panic_page;
 
@@ -80,11 +79,9 @@ fn session_token(req: &Request, name: &str) -> Option<String> {
 
 /// Who is on the other end: address, browser, request id.
 fn client_of(req: &Request) -> Client {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    // Resolved by `client_addr::layer`: the peer, or behind a trusted proxy
+    // the client it forwarded for.
+    let ip = req.extensions().get::<ClientAddr>().map(|addr| addr.0.to_string()).unwrap_or_else(|| "unknown".into());
     let device = req
         .headers()
         .get(header::USER_AGENT)

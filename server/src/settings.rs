@@ -14,6 +14,8 @@ use app::backend::mail::{MailError, Mailer};
 use app::backend::Backend;
 use url::Url;
 
+use crate::client_addr::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -41,6 +43,8 @@ pub struct Settings {
     pub login_lockout: Duration,
     pub login_ip_attempts: u32,
     pub login_ip_window: Duration,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    pub trusted_proxies: TrustedProxies,
     /// Outgoing mail (password resets, invitations); None sends none.
     pub mailer: Option<Mailer>,
 }
@@ -74,6 +78,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_LOGIN_LOCKOUT_MINUTES", "how long such a lock lasts (default 15)"),
     ("PREFLIGHT_LOGIN_IP_ATTEMPTS", "sign-in attempts one client address may make per window (default 20)"),
     ("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", "that window, in minutes (default 10)"),
+    ("PREFLIGHT_TRUSTED_PROXIES", "comma-separated address ranges of load balancers whose X-Forwarded-For and Forwarded headers are believed, e.g. 10.0.0.0/8,fd00::/8 (default: none, the TCP peer is the client)"),
     ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
     ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
@@ -170,6 +175,11 @@ impl Settings {
         let login_ip_attempts = number("PREFLIGHT_LOGIN_IP_ATTEMPTS", 20, 100_000)? as u32;
         let login_ip_window = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", 10, 24 * 60)?);
 
+        let trusted_proxies = match get("PREFLIGHT_TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(text) => TrustedProxies::parse(&text).map_err(|e| invalid("PREFLIGHT_TRUSTED_PROXIES", e))?,
+        };
+
         let mailer = match (get("PREFLIGHT_SMTP_URL"), get("PREFLIGHT_SMTP_FROM")) {
             (None, _) => None,
             (Some(_), None) => {
@@ -197,6 +207,7 @@ impl Settings {
             login_lockout,
             login_ip_attempts,
             login_ip_window,
+            trusted_proxies,
             mailer,
         })
     }
@@ -274,6 +285,20 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
         assert!(!s.is_https());
+        assert!(s.trusted_proxies.is_empty(), "no proxy is trusted unless configured");
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_ranges() {
+        let s = load(&[("PREFLIGHT_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8")]).unwrap();
+        assert!(s.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(s.trusted_proxies.contains("fd00::1".parse().unwrap()));
+        assert!(!s.trusted_proxies.contains("192.0.2.1".parse().unwrap()));
+        let err = load(&[("PREFLIGHT_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PREFLIGHT_TRUSTED_PROXIES: '10.0.0.0/33' is not an address range like 10.0.0.0/8 or fd00::/8 (or a single address)"
+        );
     }
 
     #[test]
@@ -288,6 +313,7 @@ mod tests {
             ("PREFLIGHT_LOG_LEVEL", "info,[[["),
             ("PREFLIGHT_SESSION_IDLE_MINUTES", "0"),
             ("PREFLIGHT_SESSION_LIFETIME_HOURS", "forever"),
+            ("PREFLIGHT_TRUSTED_PROXIES", "load-balancer.internal"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err();

@@ -87,8 +87,12 @@ async fn backup_during_writes_restores_a_consistent_copy(backend: Backend) {
         "snapshot taken during the backup: {before} <= {parents} <= {after}"
     );
     assert!(parents < written, "later writes are not in the backup");
-    if let Some(in_backup) = report.tables {
-        assert_eq!(in_backup, restored.tables, "restored rows equal the rows in the backup file");
+    match backend {
+        // SQLite backups are counted as they are written; pg_dump's are not.
+        Backend::Sqlite => {
+            assert_eq!(report.tables, Some(restored.tables.clone()), "restored rows equal the rows in the backup file")
+        }
+        Backend::Postgres => assert_eq!(report.tables, None),
     }
     for (table, rows) in table_row_counts(&db).await.unwrap() {
         if !table.starts_with("probe_") {

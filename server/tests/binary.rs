@@ -36,6 +36,7 @@ fn invalid_settings_stop_start_up_with_one_line() {
         ("PREFLIGHT_LOG_FORMAT", "xml"),
         ("PREFLIGHT_DATABASE_URL", "mysql://localhost/preflight"),
         ("PREFLIGHT_PUBLIC_URL", "ftp://example.com"),
+        ("PREFLIGHT_TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.0/33"),
     ] {
         let output = preflight(dir.path()).env(name, value).output().unwrap();
         assert_one_line_failure(&output, &format!("invalid setting {name}"));
@@ -92,6 +93,8 @@ fn sigterm_drains_and_exits_cleanly() {
     let child = preflight(dir.path())
         .env("PREFLIGHT_ADDR", format!("127.0.0.1:{port}"))
         .env("PREFLIGHT_LOG_FORMAT", "json")
+        // The test connects from 127.0.0.1 and plays its own load balancer.
+        .env("PREFLIGHT_TRUSTED_PROXIES", "127.0.0.1/32")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -112,6 +115,7 @@ fn sigterm_drains_and_exits_cleanly() {
     let request = |raw: &str| {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         stream.write_all(raw.as_bytes()).unwrap();
         let mut out = String::new();
         stream.read_to_string(&mut out).unwrap();
@@ -126,8 +130,11 @@ fn sigterm_drains_and_exits_cleanly() {
     );
     assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
     // So must the tokens of invitation and reset links, which are in the path.
+    // The invitation comes through the (trusted) load balancer for 203.0.113.77.
     for page in ["/invite/SECRET-INVITE-TOKEN", "/reset-password/SECRET-RESET-TOKEN"] {
-        let answer = request(&format!("GET {page} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        let answer = request(&format!(
+            "GET {page} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Forwarded-For: 203.0.113.77\r\n\r\n"
+        ));
         assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
     }
 
@@ -140,6 +147,9 @@ fn sigterm_drains_and_exits_cleanly() {
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("/api/system/status")), "the request itself is logged: {rest:?}");
     assert!(rest.iter().any(|l| l.contains("/invite/{token}")), "link pages are logged by route: {rest:?}");
+    // Each line names the client: behind the trusted proxy the forwarded one.
+    assert!(rest.iter().any(|l| l.contains("\"client\":\"203.0.113.77\"")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("\"client\":\"127.0.0.1\"")), "{rest:?}");
     for line in &rest {
         assert!(!line.contains("SECRET"), "secret reached the log: {line}");
     }

@@ -13,11 +13,12 @@ both_backends!(every_role_gets_exactly_what_the_matrix_says);
 const PASSWORD: &str = "matrix test passphrase";
 const ROLES: [&str; 4] = ["admin", "auditor", "viewer", "member"];
 
-/// (method, path, form body, expected status for [admin, auditor, viewer, member, anonymous]).
-type Row = (&'static str, &'static str, &'static [(&'static str, &'static str)], [u16; 5]);
+/// (method, path, form body, expected status for each caller, in order).
+type Row<const N: usize> = (&'static str, &'static str, &'static [(&'static str, &'static str)], [u16; N]);
 
+/// Callers: [admin, auditor, viewer, member (in no team), anonymous].
 /// Rows run in order with one session per caller; logout comes last.
-const MATRIX: &[Row] = &[
+const MATRIX: &[Row<5>] = &[
     ("GET", "/", &[], [200, 200, 200, 200, 303]),
     ("GET", "/status", &[], [200, 200, 200, 200, 303]),
     ("GET", "/setup", &[], [404, 404, 404, 404, 404]),
@@ -46,22 +47,6 @@ const MATRIX: &[Row] = &[
         &[("email", "nobody@example.com"), ("password", "wrong but long")],
         [422, 422, 422, 422, 422],
     ),
-    // Teams: the member caller leads team 1 (see the set-up below).
-    ("GET", "/teams", &[], [200, 200, 200, 200, 303]),
-    ("GET", "/teams/1", &[], [200, 200, 200, 200, 303]),
-    ("POST", "/api/teams", &[], [200, 200, 200, 200, 401]),
-    ("POST", "/api/teams/one", &[("team_id", "1")], [200, 200, 200, 200, 401]),
-    ("POST", "/api/teams/create", &[("name", "")], [422, 403, 403, 403, 401]),
-    ("POST", "/api/teams/rename", &[("team_id", "1"), ("name", "")], [422, 403, 403, 403, 401]),
-    ("POST", "/api/teams/archive", &[("team_id", "999"), ("archived", "true")], [404, 403, 403, 403, 401]),
-    ("POST", "/api/teams/candidates", &[("team_id", "1")], [200, 403, 403, 200, 401]),
-    (
-        "POST",
-        "/api/teams/members/set",
-        &[("team_id", "1"), ("user_id", "5"), ("role", "lead")],
-        [200, 403, 403, 200, 401],
-    ),
-    ("POST", "/api/teams/members/remove", &[("team_id", "1"), ("user_id", "999")], [404, 403, 403, 404, 401]),
     // People and settings: administrators only.
     ("GET", "/admin/users", &[], [200, 403, 403, 403, 303]),
     ("GET", "/admin/users/1", &[], [200, 403, 403, 403, 303]),
@@ -126,26 +111,76 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/auth/logout", &[], [200, 200, 200, 200, 200]),
 ];
 
-async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
-    let (server, _db) = TestServer::for_backend(backend).await;
-    server.setup_admin().await;
-    let mut callers = Vec::new();
-    for role in ROLES {
-        let email = format!("{role}.matrix@example.com");
-        server.seed_user(&email, role, PASSWORD).await;
-        callers.push((role, server.client_signed_in_as(&email, PASSWORD).await));
-    }
-    // Team 1, led by the member caller (user 5: the first admin is 1).
-    let team: i64 = server.post_json("/api/teams/create", &[("name", "Matrix team")]).await.json().await.unwrap();
-    assert_eq!(team, 1);
-    let lead =
-        server.post_json("/api/teams/members/set", &[("team_id", "1"), ("user_id", "5"), ("role", "lead")]).await;
-    assert_eq!(lead.status(), 200);
-    let anonymous = support::cookieless_browser();
-    callers.push(("anonymous", anonymous));
+/// Team endpoints, with callers whose powers also come from team roles:
+/// [admin, auditor, viewer, member (in no team), member of team 1, lead of
+/// team 1, lead of team 2, anonymous]. Users: 1 is the first admin, then
+/// 2 admin, 3 auditor, 4 viewer, 5 member, 6 team member, 7 team lead,
+/// 8 other lead. Membership changes target user 1 (an admin may be in a
+/// team), so no caller's powers change while the rows run.
+const TEAM_MATRIX: &[Row<8>] = &[
+    ("GET", "/teams", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/teams/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/teams/999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/teams/not-a-team", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/api/teams", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/teams/one", &[("team_id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/teams/one", &[("team_id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    // Creating, renaming and archiving: administrators only, leads included.
+    ("POST", "/api/teams/create", &[("name", "")], [422, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/teams/rename", &[("team_id", "1"), ("name", "")], [422, 403, 403, 403, 403, 403, 403, 401]),
+    (
+        "POST",
+        "/api/teams/archive",
+        &[("team_id", "999"), ("archived", "true")],
+        [404, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    // Membership: administrators and the team's own leads.
+    ("POST", "/api/teams/candidates", &[("team_id", "1")], [200, 403, 403, 403, 403, 200, 403, 401]),
+    ("POST", "/api/teams/candidates", &[("team_id", "2")], [200, 403, 403, 403, 403, 403, 200, 401]),
+    (
+        "POST",
+        "/api/teams/members/set",
+        &[("team_id", "1"), ("user_id", "1"), ("role", "member")],
+        [200, 403, 403, 403, 403, 200, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/teams/members/set",
+        &[("team_id", "2"), ("user_id", "1"), ("role", "member")],
+        [200, 403, 403, 403, 403, 403, 200, 401],
+    ),
+    // Allowed to manage, but auditors cannot be in a team (a field error).
+    (
+        "POST",
+        "/api/teams/members/set",
+        &[("team_id", "1"), ("user_id", "3"), ("role", "lead")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/teams/members/set",
+        &[("team_id", "999"), ("user_id", "1"), ("role", "member")],
+        [404, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/teams/members/remove",
+        &[("team_id", "1"), ("user_id", "999")],
+        [404, 403, 403, 403, 403, 404, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/teams/members/remove",
+        &[("team_id", "2"), ("user_id", "999")],
+        [404, 403, 403, 403, 403, 403, 404, 401],
+    ),
+];
 
+/// Sends every row as every caller; returns one line per unexpected status.
+async fn run<const N: usize>(server: &TestServer, callers: &[(&str, reqwest::Client)], rows: &[Row<N>]) -> Vec<String> {
+    assert_eq!(callers.len(), N);
     let mut mismatches = Vec::new();
-    for (method, path, form, expected) in MATRIX {
+    for (method, path, form, expected) in rows {
         for ((who, client), want) in callers.iter().zip(expected) {
             let mut request = client
                 .request(Method::from_bytes(method.as_bytes()).unwrap(), server.url(path))
@@ -156,9 +191,46 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
             }
             let got = request.send().await.unwrap().status().as_u16();
             if got != *want {
-                mismatches.push(format!("{method} {path} as {who}: expected {want}, got {got}"));
+                mismatches.push(format!("{method} {path} {form:?} as {who}: expected {want}, got {got}"));
             }
         }
     }
+    mismatches
+}
+
+async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let mut callers = Vec::new();
+    for role in ROLES {
+        let email = format!("{role}.matrix@example.com");
+        server.seed_user(&email, role, PASSWORD).await;
+        callers.push((role, server.client_signed_in_as(&email, PASSWORD).await));
+    }
+    // Team callers: users 6 (member of team 1), 7 (lead of team 1), 8 (lead of team 2).
+    let mut team_callers = Vec::new();
+    for who in ["team member", "team lead", "other lead"] {
+        let email = format!("{}.matrix@example.com", who.replace(' ', "."));
+        server.seed_user(&email, "member", PASSWORD).await;
+        team_callers.push((who, server.client_signed_in_as(&email, PASSWORD).await));
+    }
+    for (name, id) in [("Matrix team", 1), ("Other team", 2)] {
+        let team: i64 = server.post_json("/api/teams/create", &[("name", name)]).await.json().await.unwrap();
+        assert_eq!(team, id);
+    }
+    for (team, user, role) in [("1", "6", "member"), ("1", "7", "lead"), ("2", "8", "lead")] {
+        let set =
+            server.post_json("/api/teams/members/set", &[("team_id", team), ("user_id", user), ("role", role)]).await;
+        assert_eq!(set.status(), 200, "user {user} into team {team}");
+    }
+    let anonymous = support::cookieless_browser();
+
+    let mut all = callers.clone();
+    all.extend(team_callers);
+    all.push(("anonymous", anonymous.clone()));
+    let mut mismatches = run(&server, &all, TEAM_MATRIX).await;
+
+    callers.push(("anonymous", anonymous));
+    mismatches.extend(run(&server, &callers, MATRIX).await);
     assert!(mismatches.is_empty(), "permission matrix mismatches:\n{}", mismatches.join("\n"));
 }

@@ -10,6 +10,7 @@
 use qrcode::render::svg;
 use qrcode::QrCode;
 use sqlx::Row;
+use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
 use super::audit::{self, AuditEntry};
@@ -71,11 +72,7 @@ fn matching_step(totp: &TOTP, code: &str, now_millis: i64) -> Option<i64> {
     let now_step = now_millis.div_euclid(1000 * STEP_SECONDS as i64);
     (now_step - SKEW_STEPS..=now_step + SKEW_STEPS)
         .filter(|step| *step >= 0)
-        .find(|step| constant_time_eq(totp.generate(*step as u64 * STEP_SECONDS).as_bytes(), code.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        .find(|step| bool::from(totp.generate(*step as u64 * STEP_SECONDS).as_bytes().ct_eq(code.as_bytes())))
 }
 
 /// The current code for a base32 secret (tests and the end-to-end suite
@@ -279,9 +276,18 @@ mod tests {
         assert_eq!(matching_step(&t, &code_now, now), Some(step));
         let spaced = format!("{} {}", &code_now[..3], &code_now[3..]);
         assert_eq!(matching_step(&t, &spaced, now), Some(step), "spaces are ignored");
-        // A code from the previous step still counts; one from three steps ago does not.
+        // Codes from the neighbouring steps still count; codes from two steps
+        // away do not. Six-digit codes can repeat, so first check (always,
+        // for this secret and time) that the far codes differ from all three
+        // in the window; otherwise `None` would prove nothing.
         assert_eq!(matching_step(&t, &code_at(SECRET, now - 30_000).unwrap(), now), Some(step - 1));
-        assert_eq!(matching_step(&t, &code_at(SECRET, now - 90_000).unwrap(), now), None);
+        assert_eq!(matching_step(&t, &code_at(SECRET, now + 30_000).unwrap(), now), Some(step + 1));
+        let window: Vec<String> = [-1, 0, 1].iter().map(|d| code_at(SECRET, now + d * 30_000).unwrap()).collect();
+        for far in [-2, 2] {
+            let code = code_at(SECRET, now + far * 30_000).unwrap();
+            assert!(!window.contains(&code), "step {far:+}: {code} repeats a code in the window {window:?}");
+            assert_eq!(matching_step(&t, &code, now), None, "step {far:+}");
+        }
         assert_eq!(matching_step(&t, "12345", now), None);
         assert_eq!(matching_step(&t, "abcdef", now), None);
     }

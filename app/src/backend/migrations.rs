@@ -107,7 +107,7 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
     }
     for (version, checksum) in &applied {
         if let Some(m) = migrations.iter().find(|m| m.version == *version) {
-            if checksum_hex(&m.checksum) != *checksum {
+            if hex::encode(&m.checksum) != *checksum {
                 return Err(MigrationError::Modified { version: *version });
             }
         }
@@ -126,7 +126,7 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
         )
         .bind(m.version)
         .bind(m.description.to_string())
-        .bind(checksum_hex(&m.checksum))
+        .bind(hex::encode(&m.checksum))
         .bind(Clock::system().now_millis())
         .execute(&mut *tx)
         .await
@@ -161,8 +161,4 @@ pub async fn history(db: &Db) -> Result<Vec<AppliedMigration>, sqlx::Error> {
             })
         })
         .collect()
-}
-
-fn checksum_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// `len` bytes from the operating system's generator.
@@ -22,11 +22,7 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
 
 /// A 256-bit random token for a link, as 64 hex characters.
 pub fn random_token() -> String {
-    hex(&random_bytes(32))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(random_bytes(32))
 }
 
 #[cfg(test)]

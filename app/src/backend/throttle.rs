@@ -5,8 +5,13 @@
 //!   locked for `lockout`. Counted for any submitted email, with or without
 //!   an account, so a lock reveals nothing about who has an account.
 //! * Per client address: a token bucket of `ip_attempts` tokens refilled
-//!   evenly over `ip_window`; each attempt takes one.
+//!   evenly over `ip_window`; each attempt takes one. IPv6 clients are
+//!   bucketed by /64, the block one subscriber or host usually gets (so
+//!   hopping through the addresses of one's own /64 buys nothing); IPv4
+//!   clients by address, and an IPv4-mapped IPv6 address as its IPv4
+//!   address. See [`bucket_key`].
 
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -87,7 +92,22 @@ pub async fn record_success(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
     })
 }
 
-/// Takes one attempt from `client_ip`'s bucket, or says how long to wait.
+/// The key of the address bucket `client_ip` spends from: the IPv4 address,
+/// or the IPv6 /64 as `2001:db8:1:2::/64`. Anything that is not an address
+/// (e.g. "unknown" when the server could not tell) is its own bucket.
+pub fn bucket_key(client_ip: &str) -> String {
+    match client_ip.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => {
+            let prefix = Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64));
+            format!("{prefix}/64")
+        }
+        Err(_) => client_ip.to_string(),
+    }
+}
+
+/// Takes one attempt from the bucket of `client_ip` (see [`bucket_key`]),
+/// or says how long to wait.
 pub async fn take_ip_attempt(
     db: &Db,
     policy: &LoginPolicy,
@@ -97,6 +117,8 @@ pub async fn take_ip_attempt(
     const ONE: i64 = 1000;
     let capacity = i64::from(policy.ip_attempts) * ONE;
     let window = millis(policy.ip_window).max(1);
+    let client_ip = bucket_key(client_ip);
+    let client_ip = client_ip.as_str();
     // Optimistic concurrency: retry when another request changed the row
     // between our read and our write.
     loop {
@@ -139,5 +161,30 @@ pub async fn take_ip_attempt(
         if updated.rows_affected() == 1 {
             return Ok(None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_key;
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_64() {
+        assert_eq!(bucket_key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(bucket_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_eq!(bucket_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(bucket_key("::1"), "::/64");
+    }
+
+    #[test]
+    fn ipv4_clients_have_a_bucket_each_also_when_mapped() {
+        assert_eq!(bucket_key("192.0.2.1"), "192.0.2.1");
+        assert_eq!(bucket_key("192.0.2.2"), "192.0.2.2");
+        assert_eq!(bucket_key("::ffff:192.0.2.1"), "192.0.2.1");
+    }
+
+    #[test]
+    fn a_client_without_an_address_is_its_own_bucket() {
+        assert_eq!(bucket_key("unknown"), "unknown");
     }
 }
