@@ -12,28 +12,40 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::HeaderValue;
+use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing::Instrument;
 
 use crate::client_addr::ClientAddr;
 use crate::metrics::Metrics;
 
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Makes the id of a request that arrives without one: a UUID in 32 hex
+/// digits. Used with tower-http's request-id layers (see
+/// `router::with_middleware`): an `X-Request-Id` set by a load balancer is
+/// kept, so its log and ours name the same request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NewRequestId;
 
-/// The id of the request being handled, for handlers that want to record it.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).ok().map(RequestId::new)
+    }
+}
 
-pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
+/// The id of the request, for the log and the audit trail.
+pub fn request_id(req: &Request) -> String {
+    req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or_default().to_string()
+}
+
+pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let request_id = request_id(&req);
     let method = req.method().clone();
     let path = loggable_path(req.uri().path());
     let route = route_label(req.extensions().get::<MatchedPath>().map(MatchedPath::as_str), &path);
 
     let client = req.extensions().get::<ClientAddr>().map(|addr| addr.0.to_string()).unwrap_or_default();
     let span = tracing::info_span!("request", id = %request_id, client = %client, method = %method, path = %path);
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let response = next.run(req).instrument(span.clone()).await;
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
@@ -46,9 +58,6 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next
             tracing::info!(status, duration_ms = ms, route = %route, "request");
         }
     });
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
     response
 }
 

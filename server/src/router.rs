@@ -12,6 +12,7 @@ use leptos::nonce::provide_nonce;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use app::backend::AppState;
 use app::{shell, App};
@@ -70,11 +71,14 @@ fn routes() -> Vec<AxumRouteListing> {
 }
 
 /// The layers every route gets, innermost first: panic → generic 500 page,
-/// compression, security headers, then request id, log line and metrics
-/// around everything.
+/// compression, security headers, then log line and metrics, then the
+/// request id (made or kept, and echoed in the response) around everything.
 pub fn with_middleware(router: Router, metrics: Arc<Metrics>, https: bool) -> Router {
     let router = router.layer(CatchPanicLayer::custom(panic_page::respond)).layer(CompressionLayer::new());
-    headers::apply(router, https).layer(middleware::from_fn_with_state(metrics, observe::observe))
+    headers::apply(router, https)
+        .layer(middleware::from_fn_with_state(metrics, observe::observe))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(observe::NewRequestId))
 }
 
 async fn metrics_text(State(state): State<AppState>, Extension(metrics): Extension<Arc<Metrics>>) -> impl IntoResponse {

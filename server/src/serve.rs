@@ -129,6 +129,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let Prepared { listener, state, metrics } = prepare(settings).await?;
     let db = state.db.clone();
+    let background = state.background.clone();
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
     let app = router::build(state, metrics, settings);
@@ -159,6 +160,11 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     tokio::select! {
         result = server => result.map_err(ServeError::Server)?,
         () = drain_deadline => tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}; stopping anyway"),
+    }
+    // Mail that requests handed on (password resets) still goes out.
+    background.close();
+    if tokio::time::timeout(DRAIN_TIMEOUT, background.wait()).await.is_err() {
+        tracing::warn!("background work still running after {DRAIN_TIMEOUT:?}; stopping anyway");
     }
     housekeeping.abort();
     db.close().await;

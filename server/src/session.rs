@@ -22,7 +22,7 @@ use app::backend::caller::{self, Client, CookieChange};
 use app::backend::AppState;
 
 use crate::client_addr::ClientAddr;
-use crate::observe::RequestId;
+use crate::observe;
 use crate::panic_page;
 
 /// The session cookie's name: `__Host-` prefixed over HTTPS.
@@ -89,7 +89,7 @@ fn client_of(req: &Request) -> Client {
         // Kept as sent (shortened); the sessions page names it.
         .map(|ua| ua.chars().take(200).collect())
         .unwrap_or_else(|| "Unknown device".into());
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    let request_id = observe::request_id(req);
     Client { ip, device, request_id }
 }
 

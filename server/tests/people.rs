@@ -22,6 +22,7 @@ both_backends!(
     team_roles_are_only_for_members_and_administrators,
     teams_are_created_renamed_archived_and_led,
     access_settings_are_stored_and_audited,
+    a_role_this_version_does_not_know_is_an_error_not_a_viewer,
 );
 
 const PASSWORD: &str = "a sturdy passphrase here";
@@ -508,4 +509,30 @@ async fn access_settings_are_stored_and_audited(backend: Backend) {
     assert_eq!(settings["viewers_may_download_evidence"], true);
     assert_eq!(settings["require_admin_mfa"], false, "other settings untouched");
     assert_eq!(audit_actions(&server, "settings.").await, ["settings.changed"]);
+}
+
+/// A role written by a newer version (after a downgrade, say) must not turn
+/// into some role this version knows: listing people fails loudly, and the
+/// person is never treated as a viewer.
+async fn a_role_this_version_does_not_know_is_an_error_not_a_viewer(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    let id = server.seed_user("future@example.com", "viewer", PASSWORD).await;
+    // Only a newer schema would allow the word; step around this one's CHECK.
+    let mut conn = server.db.pool().acquire().await.unwrap();
+    let lift_check = match backend {
+        Backend::Sqlite => "PRAGMA ignore_check_constraints = ON",
+        Backend::Postgres => "ALTER TABLE users DROP CONSTRAINT users_role_check",
+    };
+    sqlx::query(lift_check).execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE users SET role = 'owner' WHERE id = $1").bind(id).execute(&mut *conn).await.unwrap();
+    drop(conn);
+
+    let listed = app::backend::user_admin::list(&server.db, 0, None).await;
+    let err = listed.expect_err("an unknown role must not decode").to_string();
+    assert!(err.contains("unknown role \"owner\""), "{err}");
+    let found = app::backend::accounts::find_by_id(&server.db, id).await;
+    assert!(found.is_err(), "{found:?}");
+    let people = server.post_json("/api/admin/users", &[]).await;
+    assert_eq!(people.status(), 500, "the people page says something is wrong");
 }

@@ -77,7 +77,8 @@ mod server {
         if let Some(wait) = throttle::take_ip_attempt(&state.db, &state.login_policy, &client.ip, now).await? {
             return Err(auth::too_many(wait));
         }
-        tokio::spawn(async move {
+        let background = state.background.clone();
+        background.spawn(async move {
             if let Err(e) = send_reset(&state, &email, now).await {
                 tracing::warn!(error = %e, "password reset mail failed");
             }

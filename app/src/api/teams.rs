@@ -2,59 +2,18 @@
 //! and archive them; administrators and the team's leads manage membership.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::api::users::Person;
 use crate::domain::access::TeamRole;
+use crate::domain::people::Person;
+use crate::domain::teams::{TeamDetail, TeamsOverview};
 use crate::error::AppError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamSummary {
-    pub id: i64,
-    pub name: String,
-    pub archived: bool,
-    pub members: i64,
-    pub leads: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamMember {
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    pub role: TeamRole,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamDetail {
-    pub id: i64,
-    pub name: String,
-    pub archived: bool,
-    /// Leads first.
-    pub members: Vec<TeamMember>,
-    /// The caller may add, re-role and remove members.
-    pub can_manage_members: bool,
-    /// The caller may rename and archive the team.
-    pub can_manage_team: bool,
-}
-
-/// The teams page: the list, and whether the caller may create teams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamsOverview {
-    pub teams: Vec<TeamSummary>,
-    pub can_manage_teams: bool,
-}
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::backend::caller::Caller;
+    use crate::backend::caller::{caller, Caller};
     use crate::backend::{teams, user_admin};
     use crate::domain::access::Action;
-
-    fn caller(action: Action) -> Result<Caller, AppError> {
-        crate::backend::caller::caller(action)
-    }
 
     pub async fn overview() -> Result<TeamsOverview, AppError> {
         let caller = caller(Action::ReadDashboard)?;

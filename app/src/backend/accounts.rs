@@ -1,12 +1,12 @@
 //! Users and their team memberships in the database.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 use super::audit::{self, AuditEntry};
 use super::passwords::{check_new_password, Passwords};
+use super::db::decode_word;
 use super::Db;
-use crate::domain::access::{Principal, Role, TeamRole};
+use crate::domain::access::{Principal, Role};
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
@@ -31,17 +31,32 @@ impl User {
 
 const USER_COLUMNS: &str = "id, email, name, role, password_hash, disabled_at, privileges_changed_at";
 
-fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get(3)?;
-    Ok(User {
-        id: row.try_get(0)?,
-        email: row.try_get(1)?,
-        name: row.try_get(2)?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
-        password_hash: row.try_get(4)?,
-        disabled: row.try_get::<Option<i64>, _>(5)?.is_some(),
-        privileges_changed_at: row.try_get(6)?,
-    })
+/// A `users` row as [`USER_COLUMNS`] selects it.
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    password_hash: String,
+    disabled_at: Option<i64>,
+    privileges_changed_at: i64,
+}
+
+impl TryFrom<UserRecord> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(r: UserRecord) -> Result<User, sqlx::Error> {
+        Ok(User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            role: decode_word(r.role)?,
+            password_hash: r.password_hash,
+            disabled: r.disabled_at.is_some(),
+            privileges_changed_at: r.privileges_changed_at,
+        })
+    }
 }
 
 /// Whether anyone has an account yet (before that, only first-run setup works).
@@ -54,31 +69,29 @@ pub async fn has_users(db: &Db) -> Result<bool, sqlx::Error> {
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-    let row = sqlx::query(&sql).bind(email).fetch_optional(db.pool()).await?;
-    row.as_ref().map(user_from_row).transpose()
+    let row: Option<UserRecord> = sqlx::query_as(&sql).bind(email).fetch_optional(db.pool()).await?;
+    row.map(User::try_from).transpose()
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
-    row.as_ref().map(user_from_row).transpose()
+    let row: Option<UserRecord> = sqlx::query_as(&sql).bind(id).fetch_optional(db.pool()).await?;
+    row.map(User::try_from).transpose()
 }
 
 /// The user as permission checks see them, with their team roles.
 pub async fn principal(db: &Db, user: &User) -> Result<Principal, sqlx::Error> {
-    let rows = sqlx::query("SELECT team_id, role FROM team_members WHERE user_id = $1 ORDER BY team_id")
-        .bind(user.id)
-        .fetch_all(db.pool())
-        .await?;
-    let teams = rows
-        .iter()
-        .map(|row| {
-            let role: String = row.try_get(1)?;
-            let role = TeamRole::parse(&role)
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown team role {role:?}").into()))?;
-            Ok((row.try_get::<i64, _>(0)?, role))
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
+    #[derive(sqlx::FromRow)]
+    struct Membership {
+        team_id: i64,
+        role: String,
+    }
+    let rows: Vec<Membership> =
+        sqlx::query_as("SELECT team_id, role FROM team_members WHERE user_id = $1 ORDER BY team_id")
+            .bind(user.id)
+            .fetch_all(db.pool())
+            .await?;
+    let teams = rows.into_iter().map(|m| Ok((m.team_id, decode_word(m.role)?))).collect::<Result<_, sqlx::Error>>()?;
     Ok(Principal { user_id: user.id, role: user.role, teams })
 }
 

@@ -146,6 +146,20 @@ impl Db {
     }
 }
 
+/// A stored word (a role, a status) as the domain type it names. A word
+/// this version does not know is a decode error, never some default.
+///
+/// Rows decode by name with `sqlx::FromRow` and keep such words as
+/// `String`, converted here: sqlx's own `#[sqlx(try_from)]` loses the error
+/// message ("unprintable error") in 0.8.
+pub fn decode_word<T>(word: String) -> Result<T, sqlx::Error>
+where
+    T: TryFrom<String>,
+    T::Error: std::error::Error + Send + Sync + 'static,
+{
+    T::try_from(word).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// The URL with any password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {

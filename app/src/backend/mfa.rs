@@ -9,7 +9,6 @@
 
 use qrcode::render::svg;
 use qrcode::QrCode;
-use sqlx::Row;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
@@ -96,14 +95,14 @@ fn qr_svg(content: &str) -> Result<String, sqlx::Error> {
 /// Whether `user_id` has a confirmed second factor, and how many recovery
 /// codes are left.
 pub async fn status(db: &Db, user_id: i64) -> Result<(bool, i64), sqlx::Error> {
-    let row = sqlx::query(
+    let (factors, codes_left): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM user_mfa WHERE user_id = $1 AND confirmed_at IS NOT NULL),
                 (SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL)",
     )
     .bind(user_id)
     .fetch_one(db.pool())
     .await?;
-    Ok((row.try_get::<i64, _>(0)? > 0, row.try_get(1)?))
+    Ok((factors > 0, codes_left))
 }
 
 /// Starts (or restarts) enrolment with a fresh secret. Refused with `None`

@@ -11,7 +11,7 @@
 //! start together take turns.
 
 use sqlx::migrate::{Migration, Migrator};
-use sqlx::{Acquire, Row};
+use sqlx::Acquire;
 
 use super::clock::Clock;
 use super::db::{Backend, Db};
@@ -52,7 +52,7 @@ pub struct MigrationReport {
 }
 
 /// One row of the migration history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AppliedMigration {
     pub version: i64,
     pub description: String,
@@ -89,15 +89,11 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
     .await
     .map_err(History)?;
 
-    let rows = sqlx::query("SELECT version, checksum FROM preflight_migrations ORDER BY version")
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(History)?;
-    let applied: Vec<(i64, String)> = rows
-        .iter()
-        .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(History)?;
+    let applied: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, checksum FROM preflight_migrations ORDER BY version")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(History)?;
 
     let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
     if let Some(&(found, _)) = applied.last() {
@@ -149,16 +145,7 @@ pub async fn history(db: &Db) -> Result<Vec<AppliedMigration>, sqlx::Error> {
     if count == 0 {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query("SELECT version, description, applied_at FROM preflight_migrations ORDER BY version")
+    sqlx::query_as("SELECT version, description, applied_at AS applied_at_ms FROM preflight_migrations ORDER BY version")
         .fetch_all(db.pool())
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AppliedMigration {
-                version: row.try_get(0)?,
-                description: row.try_get(1)?,
-                applied_at_ms: row.try_get(2)?,
-            })
-        })
-        .collect()
+        .await
 }

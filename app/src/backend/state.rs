@@ -1,5 +1,6 @@
 //! The state every request handler and server function can reach.
 
+use tokio_util::task::TaskTracker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub public_url: url::Url,
     /// Outgoing mail, when SMTP is configured.
     pub mailer: Option<Mailer>,
+    /// Work a request hands on to run after its response (password-reset
+    /// mail): spawned here so that shutdown waits for it, and tests can
+    /// know it has finished.
+    pub background: TaskTracker,
     /// Set once any account exists; it never goes back, so page loads stop
     /// asking the database after first-run setup.
     has_users: Arc<AtomicBool>,
@@ -55,6 +60,7 @@ impl AppState {
             login_policy,
             public_url: url::Url::parse("http://127.0.0.1:3000/").expect("a valid URL"),
             mailer: None,
+            background: TaskTracker::new(),
             has_users: Arc::default(),
         }
     }

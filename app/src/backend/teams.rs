@@ -3,12 +3,12 @@
 //! Changing someone's membership changes what they may do, so it also
 //! stamps `users.privileges_changed_at` (their sessions get a new id).
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::Any;
 
 use super::audit::{self, Actor};
+use super::db::decode_word;
 use super::{accounts, Db};
-use crate::api::teams::{TeamDetail, TeamMember, TeamSummary};
+use crate::domain::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::domain::access::TeamRole;
 use crate::error::AppError;
 
@@ -59,60 +59,68 @@ fn unique_violation(err: sqlx::Error) -> AppError {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<TeamSummary>, sqlx::Error> {
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Listed {
+        id: i64,
+        name: String,
+        archived_at: Option<i64>,
+        members: i64,
+        leads: i64,
+    }
+    let rows: Vec<Listed> = sqlx::query_as(
         "SELECT t.id, t.name, t.archived_at,
-                (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id),
-                (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id AND m.role = 'lead')
+                (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS members,
+                (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id AND m.role = 'lead') AS leads
          FROM teams t ORDER BY t.name_key",
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(TeamSummary {
-                id: row.try_get(0)?,
-                name: row.try_get(1)?,
-                archived: row.try_get::<Option<i64>, _>(2)?.is_some(),
-                members: row.try_get(3)?,
-                leads: row.try_get(4)?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|t| TeamSummary {
+            id: t.id,
+            name: t.name,
+            archived: t.archived_at.is_some(),
+            members: t.members,
+            leads: t.leads,
         })
-        .collect()
+        .collect())
 }
 
-fn member_from_row(row: &AnyRow) -> Result<TeamMember, sqlx::Error> {
-    let role: String = row.try_get(3)?;
-    Ok(TeamMember {
-        user_id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        email: row.try_get(2)?,
-        role: TeamRole::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("team role {role:?}").into()))?,
-    })
+/// A member as [`detail`] selects them.
+#[derive(sqlx::FromRow)]
+struct MemberRecord {
+    user_id: i64,
+    name: String,
+    email: String,
+    role: String,
 }
 
 /// One team with its members (leads first), or `None`.
 pub async fn detail(db: &Db, team_id: i64) -> Result<Option<TeamDetail>, sqlx::Error> {
-    let Some(team) = sqlx::query("SELECT id, name, archived_at FROM teams WHERE id = $1")
-        .bind(team_id)
-        .fetch_optional(db.pool())
-        .await?
-    else {
+    let team: Option<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, name, archived_at FROM teams WHERE id = $1")
+            .bind(team_id)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((id, name, archived_at)) = team else {
         return Ok(None);
     };
-    let members = sqlx::query(
-        "SELECT u.id, u.name, u.email, m.role FROM team_members m JOIN users u ON u.id = m.user_id
+    let members: Vec<MemberRecord> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.name, u.email, m.role FROM team_members m JOIN users u ON u.id = m.user_id
          WHERE m.team_id = $1 ORDER BY CASE m.role WHEN 'lead' THEN 0 ELSE 1 END, LOWER(u.name)",
     )
     .bind(team_id)
     .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(member_from_row)
-    .collect::<Result<_, _>>()?;
+    .await?;
+    let members = members
+        .into_iter()
+        .map(|m| Ok(TeamMember { user_id: m.user_id, name: m.name, email: m.email, role: decode_word(m.role)? }))
+        .collect::<Result<_, sqlx::Error>>()?;
     Ok(Some(TeamDetail {
-        id: team.try_get(0)?,
-        name: team.try_get(1)?,
-        archived: team.try_get::<Option<i64>, _>(2)?.is_some(),
+        id,
+        name,
+        archived: archived_at.is_some(),
         members,
         can_manage_members: false,
         can_manage_team: false,

@@ -14,7 +14,6 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-use sqlx::Row;
 
 use super::Db;
 
@@ -82,14 +81,12 @@ pub async fn record_failure(db: &Db, policy: &LoginPolicy, email: &str, now: i64
 /// Clears the failure count after a successful sign-in; returns true when
 /// the email had been locked before (the lock has now ended).
 pub async fn record_success(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("DELETE FROM login_throttle WHERE email_key = $1 RETURNING locked_until")
-        .bind(email_key(email))
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get::<Option<i64>, _>(0)?.is_some(),
-        None => false,
-    })
+    let locked_until: Option<Option<i64>> =
+        sqlx::query_scalar("DELETE FROM login_throttle WHERE email_key = $1 RETURNING locked_until")
+            .bind(email_key(email))
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(locked_until.flatten().is_some())
 }
 
 /// The key of the address bucket `client_ip` spends from: the IPv4 address,
@@ -122,11 +119,12 @@ pub async fn take_ip_attempt(
     // Optimistic concurrency: retry when another request changed the row
     // between our read and our write.
     loop {
-        let row = sqlx::query("SELECT tokens_milli, updated_at FROM login_ip_buckets WHERE client_ip = $1")
-            .bind(client_ip)
-            .fetch_optional(db.pool())
-            .await?;
-        let Some(row) = row else {
+        let bucket: Option<(i64, i64)> =
+            sqlx::query_as("SELECT tokens_milli, updated_at FROM login_ip_buckets WHERE client_ip = $1")
+                .bind(client_ip)
+                .fetch_optional(db.pool())
+                .await?;
+        let Some((tokens, at)) = bucket else {
             let inserted = sqlx::query(
                 "INSERT INTO login_ip_buckets (client_ip, tokens_milli, updated_at) VALUES ($1, $2, $3)
                  ON CONFLICT (client_ip) DO NOTHING",
@@ -141,7 +139,6 @@ pub async fn take_ip_attempt(
             }
             continue;
         };
-        let (tokens, at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
         let refilled = (tokens + (now - at).max(0) * capacity / window).min(capacity);
         if refilled < ONE {
             let wait_ms = (ONE - refilled) * window / capacity + 1;

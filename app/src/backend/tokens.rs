@@ -5,7 +5,7 @@
 //! and unexpired, so two tabs racing with one link cannot both use it.
 //! Issuing a new link for the same purpose withdraws the older ones.
 
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 use super::secrets::{random_token, sha256_hex};
 use super::Db;
@@ -60,7 +60,7 @@ pub async fn consume<'e, E>(executor: E, token: &str, kind: LinkKind, now: i64) 
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(
+    sqlx::query_scalar(
         "UPDATE user_tokens SET used_at = $4
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
          RETURNING user_id",
@@ -70,8 +70,7 @@ where
     .bind(now)
     .bind(now)
     .fetch_optional(executor)
-    .await?;
-    row.map(|row| row.try_get(0)).transpose()
+    .await
 }
 
 /// Forgets tokens that can no longer be used (housekeeping).

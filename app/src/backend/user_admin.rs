@@ -5,15 +5,15 @@
 //! `privileges_changed_at`; disabling also deletes the user's sessions so
 //! they are signed out at once, not at their next request.
 
-use sqlx::Row;
 
 use super::accounts::{self, normalize_email, normalize_name, User};
 use super::audit::{self, Actor, AuditEntry};
 use super::sessions;
 use super::teams;
 use super::tokens;
+use super::db::decode_word;
 use super::Db;
-use crate::api::users::{Person, UserMembership, UserRow, UserStatus};
+use crate::domain::people::{Person, UserMembership, UserRow, UserStatus};
 use crate::domain::access::{Role, TeamRole};
 use crate::domain::links::LinkKind;
 use crate::error::AppError;
@@ -40,57 +40,77 @@ fn email_taken_error() -> AppError {
 /// Everyone (or only `only`), with status, teams and whether they have a
 /// second factor.
 pub async fn list(db: &Db, now: i64, only: Option<i64>) -> Result<Vec<UserRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.name, u.email, u.role, u.disabled_at, u.password_hash = '',
-                (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL),
-                (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id),
+    #[derive(sqlx::FromRow)]
+    struct Listed {
+        id: i64,
+        name: String,
+        email: String,
+        role: String,
+        disabled_at: Option<i64>,
+        /// Has no password yet (an integer: the Any driver reads SQLite's
+        /// booleans as integers).
+        invited: i64,
+        mfa_factors: i64,
+        last_seen_at: Option<i64>,
+        invitation_expires_at: Option<i64>,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Membership {
+        user_id: i64,
+        team_id: i64,
+        team_name: String,
+        role: String,
+    }
+    let rows: Vec<Listed> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.role, u.disabled_at,
+                CASE WHEN u.password_hash = '' THEN 1 ELSE 0 END AS invited,
+                (SELECT COUNT(*) FROM user_mfa f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS mfa_factors,
+                (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen_at,
                 (SELECT MAX(t.expires_at) FROM user_tokens t
                   WHERE t.user_id = u.id AND t.purpose = 'invite' AND t.used_at IS NULL AND t.expires_at > $1)
+                  AS invitation_expires_at
          FROM users u WHERE $2 IS NULL OR u.id = $2 ORDER BY LOWER(u.name), u.id",
     )
     .bind(now)
     .bind(only)
     .fetch_all(db.pool())
     .await?;
-    let memberships = sqlx::query(
-        "SELECT m.user_id, t.id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id
-         WHERE $1 IS NULL OR m.user_id = $1 ORDER BY LOWER(t.name)",
+    let memberships: Vec<Membership> = sqlx::query_as(
+        "SELECT m.user_id, t.id AS team_id, t.name AS team_name, m.role
+         FROM team_members m JOIN teams t ON t.id = m.team_id
+         WHERE $1 IS NULL OR m.user_id = $1 ORDER BY t.name_key",
     )
     .bind(only)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
-            let id: i64 = row.try_get(0)?;
-            let role: String = row.try_get(3)?;
-            let invited: bool = row.try_get::<bool, _>(5).or_else(|_| row.try_get::<i64, _>(5).map(|n| n != 0))?;
-            let status = if row.try_get::<Option<i64>, _>(4)?.is_some() {
+            let status = if row.disabled_at.is_some() {
                 UserStatus::Disabled
-            } else if invited {
-                UserStatus::Invited { expires_at_ms: row.try_get(8)? }
+            } else if row.invited != 0 {
+                UserStatus::Invited { expires_at_ms: row.invitation_expires_at }
             } else {
                 UserStatus::Active
             };
             let teams = memberships
                 .iter()
-                .filter(|m| m.try_get::<i64, _>(0).ok() == Some(id))
+                .filter(|m| m.user_id == row.id)
                 .map(|m| {
-                    let role: String = m.try_get(3)?;
                     Ok(UserMembership {
-                        team_id: m.try_get(1)?,
-                        team_name: m.try_get(2)?,
-                        role: TeamRole::parse(&role).unwrap_or(TeamRole::Member),
+                        team_id: m.team_id,
+                        team_name: m.team_name.clone(),
+                        role: decode_word(m.role.clone())?,
                     })
                 })
                 .collect::<Result<_, sqlx::Error>>()?;
             Ok(UserRow {
-                id,
-                name: row.try_get(1)?,
-                email: row.try_get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                id: row.id,
+                name: row.name,
+                email: row.email,
+                role: decode_word(row.role)?,
                 status,
-                mfa: row.try_get::<i64, _>(6)? > 0,
-                last_seen_ms: row.try_get(7)?,
+                mfa: row.mfa_factors > 0,
+                last_seen_ms: row.last_seen_at,
                 teams,
             })
         })
@@ -100,13 +120,13 @@ pub async fn list(db: &Db, now: i64, only: Option<i64>) -> Result<Vec<UserRow>, 
 /// Enabled people who may be in a team (members and administrators, see
 /// `Role::team_refusal`), for choosing team members.
 pub async fn people(db: &Db) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, name, email FROM users WHERE disabled_at IS NULL AND role IN ('admin', 'member')
          ORDER BY LOWER(name), id",
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(|r| Ok(Person { id: r.try_get(0)?, name: r.try_get(1)?, email: r.try_get(2)? })).collect()
+    Ok(rows.into_iter().map(|(id, name, email)| Person { id, name, email }).collect())
 }
 
 /// A new account and its team memberships, all in one transaction, with a

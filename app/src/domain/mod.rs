@@ -4,5 +4,7 @@
 pub mod access;
 pub mod device;
 pub mod links;
+pub mod people;
 pub mod sessions;
+pub mod teams;
 pub mod theme;

@@ -8,12 +8,12 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::teams::fetch_teams;
 use crate::api::users::{
-    fetch_user, fetch_users, ChangeUserRole, CreateUser, EndUserSessions, IssueUserLink, IssuedLink, ResetUserMfa,
-    SetUserEnabled, UserRow, UserStatus,
+    fetch_user, fetch_users, ChangeUserRole, CreateUser, EndUserSessions, IssueUserLink, ResetUserMfa, SetUserEnabled,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton};
 use crate::components::local_time::LocalTime;
 use crate::domain::access::Role;
+use crate::domain::people::{IssuedLink, UserRow, UserStatus};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 

@@ -8,10 +8,11 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::teams::{
     fetch_team, fetch_team_candidates, fetch_teams, CreateTeam, RemoveTeamMember, RenameTeam, SetTeamArchived,
-    SetTeamMember, TeamDetail, TeamMember, TeamSummary,
+    SetTeamMember,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton};
 use crate::domain::access::TeamRole;
+use crate::domain::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 

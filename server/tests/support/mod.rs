@@ -131,6 +131,8 @@ pub struct TestServer {
     pub clock: app::backend::clock::Clock,
     /// Keeps cookies, like a browser.
     pub client: reqwest::Client,
+    /// The server's background work (mail sent after a response).
+    pub background: tokio_util::task::TaskTracker,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -140,6 +142,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let state = server::serve::app_state(settings, db.clone());
         let clock = state.clock.clone();
+        let background = state.background.clone();
         let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -151,7 +154,15 @@ impl TestServer {
                 .expect("test server");
         });
         let client = browser();
-        TestServer { base: format!("http://{addr}"), addr, db, clock, client, stop: Some(stop) }
+        TestServer { base: format!("http://{addr}"), addr, db, clock, client, background, stop: Some(stop) }
+    }
+
+    /// Waits (30 s at most) until the work that requests handed to the
+    /// background so far has finished.
+    pub async fn background_settled(&self) {
+        self.background.close();
+        tokio::time::timeout(REQUEST_TIMEOUT, self.background.wait()).await.expect("background work finished");
+        self.background.reopen();
     }
 
     /// A migrated database of `backend` behind a running server.
