@@ -24,12 +24,8 @@ async fn healthz_answers_ok(backend: Backend) {
     assert!(response.headers().get("x-request-id").is_some_and(|v| v.len() == 32));
     assert_eq!(response.text().await.unwrap(), "ok\n");
     // A load balancer's request id is kept, so both logs name the same request.
-    let response = support::browser()
-        .get(server.url("/healthz"))
-        .header("x-request-id", "lb-7f3a-0001")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        support::browser().get(server.url("/healthz")).header("x-request-id", "lb-7f3a-0001").send().await.unwrap();
     assert_eq!(response.headers()["x-request-id"], "lb-7f3a-0001");
 }
 

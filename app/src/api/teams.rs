@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::domain::access::TeamRole;
 use crate::domain::people::Person;
 use crate::domain::teams::{TeamDetail, TeamsOverview};
 use crate::error::AppError;
@@ -13,7 +12,7 @@ mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
     use crate::backend::{teams, user_admin};
-    use crate::domain::access::Action;
+    use crate::domain::access::{Action, TeamRole};
 
     pub async fn overview() -> Result<TeamsOverview, AppError> {
         let caller = caller(Action::ReadDashboard)?;

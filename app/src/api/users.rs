@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::domain::access::{Role, TeamRole};
+#[cfg(feature = "ssr")]
+use crate::domain::access::Role;
+use crate::domain::access::TeamRole;
 use crate::domain::people::{IssuedLink, UserRow};
 use crate::error::AppError;
 

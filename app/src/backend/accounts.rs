@@ -3,8 +3,8 @@
 use sqlx::{Any, Executor};
 
 use super::audit::{self, AuditEntry};
-use super::passwords::{check_new_password, Passwords};
 use super::db::decode_word;
+use super::passwords::{check_new_password, Passwords};
 use super::Db;
 use crate::domain::access::{Principal, Role};
 use crate::error::AppError;

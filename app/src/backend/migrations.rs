@@ -145,7 +145,9 @@ pub async fn history(db: &Db) -> Result<Vec<AppliedMigration>, sqlx::Error> {
     if count == 0 {
         return Ok(Vec::new());
     }
-    sqlx::query_as("SELECT version, description, applied_at AS applied_at_ms FROM preflight_migrations ORDER BY version")
-        .fetch_all(db.pool())
-        .await
+    sqlx::query_as(
+        "SELECT version, description, applied_at AS applied_at_ms FROM preflight_migrations ORDER BY version",
+    )
+    .fetch_all(db.pool())
+    .await
 }

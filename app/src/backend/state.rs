@@ -1,9 +1,9 @@
 //! The state every request handler and server function can reach.
 
-use tokio_util::task::TaskTracker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use tokio_util::task::TaskTracker;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;

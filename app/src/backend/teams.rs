@@ -8,8 +8,8 @@ use sqlx::Any;
 use super::audit::{self, Actor};
 use super::db::decode_word;
 use super::{accounts, Db};
-use crate::domain::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::domain::access::TeamRole;
+use crate::domain::teams::{TeamDetail, TeamMember, TeamSummary};
 use crate::error::AppError;
 
 /// Trimmed team name, or a field error.

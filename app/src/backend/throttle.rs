@@ -14,7 +14,6 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-
 use super::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

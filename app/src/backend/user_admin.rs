@@ -5,17 +5,16 @@
 //! `privileges_changed_at`; disabling also deletes the user's sessions so
 //! they are signed out at once, not at their next request.
 
-
 use super::accounts::{self, normalize_email, normalize_name, User};
 use super::audit::{self, Actor, AuditEntry};
+use super::db::decode_word;
 use super::sessions;
 use super::teams;
 use super::tokens;
-use super::db::decode_word;
 use super::Db;
-use crate::domain::people::{Person, UserMembership, UserRow, UserStatus};
 use crate::domain::access::{Role, TeamRole};
 use crate::domain::links::LinkKind;
+use crate::domain::people::{Person, UserMembership, UserRow, UserStatus};
 use crate::error::AppError;
 
 fn email_taken(err: sqlx::Error) -> AppError {
