@@ -438,7 +438,7 @@ def main():
         f"| RSS at idle | {idle_rss:.1f} MiB | < 40 MiB |",
         f"| RSS after the first sign-in (Argon2 buffer kept) | {signed_in_rss:.1f} MiB | |",
         f"| RSS after load | {loaded_rss:.1f} MiB | |",
-        f"| GET / signed in (caller resolved in one statement, render) | {page['rps']:.0f} req/s, {latency(page)} | |",
+        f"| GET / signed in (caller lookup reused, see lookup_cache.rs; render) | {page['rps']:.0f} req/s, {latency(page)} | |",
         f"| GET /login (anonymous server-rendered page) | {login_page['rps']:.0f} req/s, {latency(login_page)} | |",
         f"| GET /healthz | {health['rps']:.0f} req/s, {latency(health)} | |",
         f"| sign-in, right password ({hash_params}), wrk -c{args.login_connections} | {logins['logins_per_s']:.1f} logins/s, {latency(logins)}, non-2xx/3xx {logins['non2xx']} | |",

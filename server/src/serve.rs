@@ -107,6 +107,7 @@ pub fn app_state(settings: &Settings, db: Db) -> AppState {
     AppState::new(leptos_options(settings), db, session_policy(settings), login_policy(settings))
         .with_public_url(settings.public_url.clone())
         .with_mailer(settings.mailer.clone())
+        .with_session_cache(settings.session_cache)
 }
 
 /// Everything a running server needs, ready to serve.
@@ -121,8 +122,7 @@ pub async fn prepare(settings: &Settings) -> Result<Prepared, ServeError> {
     ensure_data_dir(&settings.data_dir)?;
     let listener = bind(settings.addr).await?;
     let db = open_database(settings).await?;
-    let mut state = app_state(settings, db);
-    state.started_at = started_at;
+    let state = app_state(settings, db).with_started_at(started_at);
     Ok(Prepared { listener, state, metrics: Arc::new(Metrics::new(settings.db_max_connections)) })
 }
 

@@ -55,7 +55,13 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Err(_) => return panic_page::page(StatusCode::SERVICE_UNAVAILABLE),
     };
     req.extensions_mut().insert(auth.clone());
+    let changes_state = !req.method().is_safe();
     let mut response = next.run(req).await;
+    if changes_state {
+        // Whatever it changed has committed; no copy of a session lookup
+        // from before may answer the next request (see `lookup_cache`).
+        state.lookups.invalidate_all();
+    }
     if let Some(change) = auth.cookie_change() {
         let cookie = set_cookie(&state, name, https, change);
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {

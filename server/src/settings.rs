@@ -37,6 +37,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Longest a page render or server call may take (then 503, logged).
     pub render_timeout: Duration,
+    /// How long a session lookup may be reused (SQLite; zero: never).
+    pub session_cache: Duration,
     pub session_idle: Duration,
     pub session_lifetime: Duration,
     pub login_max_failures: u32,
@@ -71,6 +73,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_PUBLIC_URL", "URL people use to reach Preflight (default http://<addr>)"),
     ("PREFLIGHT_SITE_ROOT", "compiled front end directory (default target/site)"),
     ("PREFLIGHT_DB_MAX_CONNECTIONS", "database pool size, 1 to 100 (default 8)"),
+    ("PREFLIGHT_SESSION_CACHE_MILLISECONDS", "with SQLite, how long one request's lookup of a session may answer the next ones; any change through Preflight clears it at once (default 1000, 0 turns it off)"),
     ("PREFLIGHT_RENDER_TIMEOUT_SECONDS", "a page or server call that takes longer is answered 503 and logged (default 30)"),
     ("PREFLIGHT_SESSION_IDLE_MINUTES", "sign out after this many minutes without a request (default 30)"),
     ("PREFLIGHT_SESSION_LIFETIME_HOURS", "sign out this many hours after sign-in, however active (default 12)"),
@@ -168,6 +171,18 @@ impl Settings {
             }
         };
         let render_timeout = Duration::from_secs(number("PREFLIGHT_RENDER_TIMEOUT_SECONDS", 30, 600)?);
+        let session_cache = Duration::from_millis(match get("PREFLIGHT_SESSION_CACHE_MILLISECONDS") {
+            None => 1000,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(n) if n <= 60_000 => n,
+                _ => {
+                    return Err(invalid(
+                        "PREFLIGHT_SESSION_CACHE_MILLISECONDS",
+                        format!("'{text}' is not a number from 0 to 60000"),
+                    ))
+                }
+            },
+        });
         let session_idle = Duration::from_secs(60 * number("PREFLIGHT_SESSION_IDLE_MINUTES", 30, 7 * 24 * 60)?);
         let session_lifetime = Duration::from_secs(3600 * number("PREFLIGHT_SESSION_LIFETIME_HOURS", 12, 24 * 90)?);
         let login_max_failures = number("PREFLIGHT_LOGIN_MAX_FAILURES", 5, 100)? as u32;
@@ -201,6 +216,7 @@ impl Settings {
             site_root,
             db_max_connections,
             render_timeout,
+            session_cache,
             session_idle,
             session_lifetime,
             login_max_failures,
@@ -314,6 +330,7 @@ mod tests {
             ("PREFLIGHT_SESSION_IDLE_MINUTES", "0"),
             ("PREFLIGHT_SESSION_LIFETIME_HOURS", "forever"),
             ("PREFLIGHT_TRUSTED_PROXIES", "load-balancer.internal"),
+            ("PREFLIGHT_SESSION_CACHE_MILLISECONDS", "-1"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err();

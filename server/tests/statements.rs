@@ -1,6 +1,7 @@
 //! What one signed-in page costs the database, counted from sqlx's own
 //! statement log (the `sqlx::query` tracing target): the caller is resolved
-//! once per request, in one statement, and nothing is written.
+//! once per request, in one statement, and nothing is written; and with
+//! SQLite, a lookup answers the next requests until something changes.
 //!
 //! A test binary of its own: it installs a process-wide tracing subscriber,
 //! and the one test below runs the backends one after the other so the
@@ -69,7 +70,9 @@ async fn a_signed_in_page_resolves_its_caller_once() {
         .expect("the only subscriber in this test binary");
 
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let (server, _db) = TestServer::for_backend(backend).await;
+        // What each page costs when nothing is reused.
+        let (server, _db) =
+            TestServer::for_backend_with(backend, &[("PREFLIGHT_SESSION_CACHE_MILLISECONDS", "0")]).await;
         server.setup_admin().await;
         let client = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         // A first visit may touch the session; measure the next ones.
@@ -98,5 +101,42 @@ async fn a_signed_in_page_resolves_its_caller_once() {
         client.get(server.url("/account")).send().await.unwrap().text().await.unwrap();
         let statements: Vec<String> = take_statements().into_iter().filter(|s| !s.starts_with("PRAGMA")).collect();
         assert_eq!(statements.len(), 2, "{}: /account: {statements:#?}", backend.name());
+        drop(server);
+        lookups_are_reused_until_something_changes(backend).await;
     }
+}
+
+/// The caller statements of one GET of `path`.
+async fn caller_statements(server: &TestServer, client: &reqwest::Client, path: &str) -> usize {
+    take_statements();
+    let response = client.get(server.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap();
+    take_statements().iter().filter(|s| s.contains("FROM sessions s")).count()
+}
+
+/// With SQLite a session lookup answers the same browser's next requests
+/// (a long cache here, so the test does not race the clock), until any
+/// state-changing request or the end of its lifetime; PostgreSQL, which
+/// may have replicas beside it, asks every time.
+async fn lookups_are_reused_until_something_changes(backend: Backend) {
+    let (server, _db) =
+        TestServer::for_backend_with(backend, &[("PREFLIGHT_SESSION_CACHE_MILLISECONDS", "60000")]).await;
+    server.setup_admin().await;
+    let client = server.client_signed_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let reused = match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => 1,
+    };
+    // Any change (here: ending other sessions, a POST) and the next page looks.
+    for _ in 0..2 {
+        let ended = server.post_with(&client, "/api/account/sessions/end-others", &[]).await;
+        assert_eq!(ended.status(), 200);
+        assert_eq!(caller_statements(&server, &client, "/account").await, 1, "after a change");
+        assert_eq!(caller_statements(&server, &client, "/").await, reused);
+        assert_eq!(caller_statements(&server, &client, "/teams").await, reused);
+    }
+    // So does the end of a copy's lifetime.
+    server.clock.advance(std::time::Duration::from_secs(61));
+    assert_eq!(caller_statements(&server, &client, "/").await, 1, "after the copy's lifetime");
 }

@@ -192,7 +192,7 @@ pub async fn resolve(state: &AppState, token: Option<&str>, client: Client) -> R
 /// session's token meanwhile (look again).
 async fn resolve_token(state: &AppState, id_hash: &str, client: &Client) -> Result<Option<RequestAuth>, AppError> {
     let now = state.clock.now_millis();
-    let found = sessions::lookup(&state.db, id_hash).await?;
+    let found = state.lookups.lookup(&state.db, id_hash, now).await?;
     let Some(found) = found.filter(|s| is_live(s, now)) else {
         // Unknown, forged, expired or revoked: nothing to write, the
         // browser is told to forget it. Housekeeping removes dead rows.
@@ -222,14 +222,20 @@ async fn resolve_token(state: &AppState, id_hash: &str, client: &Client) -> Resu
     } else if user.privileges_changed_at > found.privileges_at {
         // More (or fewer) powers since this token was issued: a new token,
         // so one captured before the change is worth nothing after it.
-        match sessions::rotate(&state.db, &session.id_hash, user.privileges_changed_at, now, expires_at).await? {
+        let rotated = sessions::rotate(&state.db, &session.id_hash, user.privileges_changed_at, now, expires_at).await;
+        // The row has a new digest: no copy read before may answer again.
+        state.lookups.invalidate_all();
+        match rotated? {
             Some(token) => new_token = Some(token),
             None => return Ok(None),
         }
-    } else if now - found.last_seen_at >= TOUCH_EVERY_MS
-        && !sessions::touch(&state.db, &session.id_hash, now, expires_at).await?
-    {
-        return Ok(Some(ended(client)));
+    } else if now - found.last_seen_at >= TOUCH_EVERY_MS {
+        let touched = sessions::touch(&state.db, &session.id_hash, now, expires_at).await;
+        // A copy from before would only ask to touch again; drop it anyway.
+        state.lookups.forget(id_hash);
+        if !touched? {
+            return Ok(Some(ended(client)));
+        }
     }
 
     let teams = team_roles(found.team_roles.as_deref())?;

@@ -95,6 +95,13 @@ impl Db {
             .min_connections(0)
             .acquire_timeout(options.acquire_timeout)
             .idle_timeout(Some(Duration::from_secs(600)))
+            // sqlx pings every connection it hands out unless told not to.
+            // A SQLite connection is a file handle that cannot drop, and its
+            // ping is a round trip through the connection's worker thread
+            // that doubled the cost of every query. PostgreSQL connections
+            // can be cut (failover, a restarted server), so those are still
+            // checked before use.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

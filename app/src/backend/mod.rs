@@ -9,6 +9,7 @@ pub mod clock;
 pub mod db;
 pub mod housekeeping;
 pub mod instance_settings;
+pub mod lookup_cache;
 pub mod mail;
 pub mod mfa;
 pub mod migrations;

@@ -32,7 +32,7 @@ pub fn token_hash(token: &str) -> Option<String> {
 /// What one statement learns about a session and its user, for
 /// `caller::resolve`. Columns of the user are `None` when no user row
 /// matches (the session then ends).
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Lookup {
     /// The session's current digest (the cookie may carry the one before).
     pub id_hash: String,

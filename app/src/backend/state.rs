@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio_util::task::TaskTracker;
 
 use axum::extract::FromRef;
@@ -10,16 +10,23 @@ use leptos::prelude::*;
 
 use super::caller::SessionPolicy;
 use super::clock::Clock;
+use super::lookup_cache::LookupCache;
 use super::mail::Mailer;
 use super::passwords::Passwords;
 use super::throttle::LoginPolicy;
 use super::Db;
 use crate::error::AppError;
 
-/// Shared, cheaply cloneable application state. Handed to `leptos_routes`,
+/// Shared application state: one pointer, so the many copies a request
+/// makes (every context lookup and middleware clones it) cost a reference
+/// count, not a copy of the options' strings. Handed to `leptos_routes`,
 /// which provides it as context to server functions (see [`app_state`]).
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Fields are read through `Deref`: `state.db`.
+#[derive(Clone)]
+pub struct AppState(Arc<State>);
+
+#[derive(Clone)]
+pub struct State {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub started_at: Instant,
@@ -35,9 +42,26 @@ pub struct AppState {
     /// mail): spawned here so that shutdown waits for it, and tests can
     /// know it has finished.
     pub background: TaskTracker,
+    /// Recent session lookups (SQLite only; see `lookup_cache`).
+    pub lookups: Arc<LookupCache>,
     /// Set once any account exists; it never goes back, so page loads stop
     /// asking the database after first-run setup.
     has_users: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+/// leptos_axum reads the options from the router's state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
 }
 
 impl AppState {
@@ -48,7 +72,8 @@ impl AppState {
         session_policy: SessionPolicy,
         login_policy: LoginPolicy,
     ) -> AppState {
-        AppState {
+        let lookups = Arc::new(LookupCache::new(db.backend(), Duration::from_secs(1)));
+        AppState(Arc::new(State {
             leptos_options,
             db,
             started_at: Instant::now(),
@@ -61,19 +86,36 @@ impl AppState {
             public_url: url::Url::parse("http://127.0.0.1:3000/").expect("a valid URL"),
             mailer: None,
             background: TaskTracker::new(),
+            lookups,
             has_users: Arc::default(),
-        }
+        }))
+    }
+
+    /// Changes a setting while the state is being built (before anything
+    /// shares it; later, a change would fork a private copy).
+    fn configure(mut self, change: impl FnOnce(&mut State)) -> Self {
+        change(Arc::make_mut(&mut self.0));
+        self
+    }
+
+    /// When the process started (for the status page's uptime).
+    pub fn with_started_at(self, started_at: Instant) -> Self {
+        self.configure(|s| s.started_at = started_at)
     }
 
     /// Where people reach Preflight (links in mail and for admins to copy).
-    pub fn with_public_url(mut self, url: url::Url) -> Self {
-        self.public_url = url;
-        self
+    pub fn with_public_url(self, url: url::Url) -> Self {
+        self.configure(|s| s.public_url = url)
     }
 
-    pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Self {
-        self.mailer = mailer;
-        self
+    pub fn with_mailer(self, mailer: Option<Mailer>) -> Self {
+        self.configure(|s| s.mailer = mailer)
+    }
+
+    /// How long a session lookup may answer later requests (see
+    /// `lookup_cache`; zero turns the cache off).
+    pub fn with_session_cache(self, ttl: Duration) -> Self {
+        self.configure(|s| s.lookups = Arc::new(LookupCache::new(s.db.backend(), ttl)))
     }
 
     /// Whether people reach Preflight over HTTPS (the session cookie is then
