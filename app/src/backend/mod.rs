@@ -19,6 +19,7 @@ pub mod security;
 pub mod sessions;
 pub mod state;
 pub mod teams;
+pub mod template_format;
 pub mod throttle;
 pub mod tokens;
 pub mod user_admin;

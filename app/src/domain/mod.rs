@@ -2,9 +2,11 @@
 //! I/O, so both sides compute the same answer and tests are cheap.
 
 pub mod access;
+pub mod checklist;
 pub mod device;
 pub mod links;
 pub mod people;
+pub mod readiness;
 pub mod sessions;
 pub mod teams;
 pub mod theme;
