@@ -13,7 +13,9 @@ Measures, in order:
   of `/api/auth/login` (wrk with a POST Lua script);
 * GET / latency while a background wrk sends a paced flood of failed
   sign-ins (credential stuffing: wrong passwords over many emails), with the
-  flood rate achieved, its status codes, and the server's RSS around it.
+  flood rate achieved, its status codes, and the server's RSS around it;
+* scoring one service with the three built-in templates (`cargo bench -p app
+  --bench scoring`: the pure readiness rules, no I/O).
 
 The server runs with the per-address sign-in budget raised to its maximum
 (all load comes from 127.0.0.1), so sign-ins really hash instead of being
@@ -374,6 +376,17 @@ def latency(stats) -> str:
     return f"p50 {stats['p50']:.2f} ms, p99 {stats['p99']:.2f} ms"
 
 
+def scoring_bench() -> str:
+    """The pure scoring rules on one service with the three built-in
+    templates (app/benches/scoring.rs); its one output line."""
+    out = subprocess.run(
+        ["cargo", "bench", "--quiet", "-p", "app", "--features", "ssr", "--bench", "scoring"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(l for l in out.splitlines() if l.startswith("scoring one service"))
+    return line.split(": ", 1)[1]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -427,6 +440,7 @@ def main():
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    scoring = scoring_bench()
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     ratio = page_flood["p99"] / page["p99"]
     lines = [
@@ -445,6 +459,7 @@ def main():
         f"| failed sign-in flood (wrong passwords, {FLOOD_EMAILS:,} emails), wrk -c{args.flood_connections} paced | {flood['rps']:.0f} answered/s (target {args.flood_rate}/s); {flood_statuses(flood)} | ~{args.flood_rate}/s |",
         f"| GET / signed in, during the flood | {page_flood['rps']:.0f} req/s, {latency(page_flood)} ({ratio:.1f}x unloaded p99) | p99 <= 2x unloaded |",
         f"| RSS before / peak during / after the flood | {flood_rss['before']:.1f} / {flood_rss['peak']:.1f} / {flood_rss['after']:.1f} MiB | bounded |",
+        f"| scoring one service with the 3 built-in templates (73 items), pure rules | {scoring} | <= 50 µs |",
     ]
     loads = {"/": page, "/login": login_page, "/healthz": health, "sign-in": logins, "/ during flood": page_flood}
     if any(stats["non2xx"] for stats in loads.values()):

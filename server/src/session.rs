@@ -55,13 +55,13 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Err(_) => return panic_page::page(StatusCode::SERVICE_UNAVAILABLE),
     };
     req.extensions_mut().insert(auth.clone());
-    let changes_state = !req.method().is_safe();
+    // Whatever a state-changing request changed has committed when it ends;
+    // from then on no copy of a session lookup from before may answer (see
+    // `lookup_cache`). A guard, so that this holds also when the request is
+    // cut off (time limit, client gone) after its commit.
+    let stale_after = (!req.method().is_safe()).then(|| InvalidateLookups(state.lookups.clone()));
     let mut response = next.run(req).await;
-    if changes_state {
-        // Whatever it changed has committed; no copy of a session lookup
-        // from before may answer the next request (see `lookup_cache`).
-        state.lookups.invalidate_all();
-    }
+    drop(stale_after);
     if let Some(change) = auth.cookie_change() {
         let cookie = set_cookie(&state, name, https, change);
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
@@ -69,6 +69,15 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     response
+}
+
+/// Empties the session lookup cache when dropped.
+struct InvalidateLookups(std::sync::Arc<app::backend::lookup_cache::LookupCache>);
+
+impl Drop for InvalidateLookups {
+    fn drop(&mut self) {
+        self.0.invalidate_all();
+    }
 }
 
 /// The session token the browser sent, if any.
