@@ -7,8 +7,8 @@
 # Each run of one binary gets a time limit (SOAK_LIMIT seconds, default 60;
 # a normal run takes a few seconds). A run that overstays is a hang: its
 # output is kept under $SOAK_LOGS (default /tmp/preflight-soak) with the
-# names of the tests that had started but not finished, and the script goes
-# on. It ends with "N runs, N hangs, N failures" and exits 1 if any run hung
+# names of the tests that had started but not finished and every thread's
+# stack (gdb), and the script goes on. It ends with "N runs, N hangs, N failures" and exits 1 if any run hung
 # or failed. PostgreSQL comes from scripts/with-postgres.sh, as in `make test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,16 +52,32 @@ for ((round = 1; round <= rounds; round++)); do
       continue
     fi
     out="$logs/$name-$round.txt"
-    timeout --signal=KILL "$limit" "$exe" >"$out" 2>&1
+    "$exe" >"$out" 2>&1 &
+    pid=$!
+    deadline=$((SECONDS + limit))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+      sleep 0.2
+    done
+    hung=0
+    if kill -0 "$pid" 2>/dev/null; then
+      hung=1
+      # Before killing it, keep every thread's stack: a hang is found by
+      # reading where it waits, not by running it again.
+      if command -v gdb >/dev/null; then
+        gdb -p "$pid" -batch -ex "thread apply all bt" >"$out.gdb" 2>&1 || true
+      fi
+      kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
     status=$?
     runs=$((runs + 1))
-    if [ $status = 137 ]; then
+    if [ $hung = 1 ]; then
       hangs=$((hangs + 1))
       # Tests that printed no result line had not finished.
       "$exe" --list 2>/dev/null | sed -n 's/: test$//p' | while read -r t; do
         grep -q "^test $t \.\.\. " "$out" || echo "  unfinished: $t"
       done >"$out.unfinished"
-      echo "soak: round $round: $name HUNG after ${limit}s (log: $out)"
+      echo "soak: round $round: $name HUNG after ${limit}s (log: $out, stacks: $out.gdb)"
       cat "$out.unfinished"
     elif [ $status != 0 ]; then
       failures=$((failures + 1))

@@ -22,6 +22,9 @@ pub enum AppError {
     Forbidden,
     #[error("That could not be found.")]
     NotFound,
+    /// Someone else changed the thing since the caller read it.
+    #[error("Someone else changed this since you opened it. Reload the page to see their change, then try again.")]
+    Conflict,
     #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
     /// Our fault. Details are in the server log, never here.
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::Conflict => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Unreachable => 502,

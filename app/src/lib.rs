@@ -32,11 +32,14 @@ use crate::pages::{
     error::ErrorPage,
     forgot::ForgotPasswordPage,
     home::HomePage,
+    item::ItemPage,
     link::{InvitePage, ResetPasswordPage},
     login::LoginPage,
     mfa::MfaPage,
     not_found::NotFound,
     people::{PeoplePage, PersonPage},
+    reviews::ReviewsPage,
+    services::{EditServicePage, NewServicePage, ServicePage, ServicesPage},
     sessions::SessionsPage,
     setup::SetupPage,
     status::StatusPage,
@@ -93,6 +96,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account") view=AccountPage/>
                         <Route path=path!("account/sessions") view=SessionsPage/>
                         <Route path=path!("account/mfa") view=MfaPage/>
+                        <Route path=path!("services") view=ServicesPage/>
+                        <Route path=path!("services/new") view=NewServicePage/>
+                        // Async, so an unknown service's 404 is the page's status.
+                        <Route path=path!("services/:slug") view=ServicePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/edit") view=EditServicePage ssr=SsrMode::Async/>
+                        <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
+                        // Async, so a refusal (403) is the page's status.
+                        <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>
                         <Route path=path!("teams") view=TeamsPage/>
                         <Route path=path!("teams/:id") view=TeamPage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) or 404 is the page's status.

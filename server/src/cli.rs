@@ -34,6 +34,11 @@ pub enum Command {
         /// Where to write the backup; must not exist yet.
         file: PathBuf,
     },
+    /// Stored readiness figures.
+    Scores {
+        #[command(subcommand)]
+        command: ScoresCommand,
+    },
     /// Replace the database with the backup in FILE. Stop Preflight first.
     Restore {
         file: PathBuf,
@@ -41,4 +46,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScoresCommand {
+    /// Recompute every service's figures from its items, evidence and
+    /// reviews; name every stored figure that disagrees (exit 1 if any).
+    Check,
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use app::backend::{accounts, migrations, Db, DbOptions};
 use app::error::AppError;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, ScoresCommand};
 use server::settings::Settings;
 use server::{logging, ops, serve};
 
@@ -70,6 +70,24 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
                 }
                 Err(AppError::Invalid { field, message }) => Err(format!("{field}: {message}")),
                 Err(other) => Err(other.to_string()),
+            }
+        }
+        Command::Scores { command: ScoresCommand::Check } => {
+            let db = Db::connect(&DbOptions::new(&settings.database_url)).await.map_err(|e| e.to_string())?;
+            let now = app::backend::clock::Clock::system().now_millis();
+            let (services, disagreements) =
+                app::backend::figures::check(&db, now).await.map_err(|e| format!("cannot check the scores: {e}"))?;
+            for d in &disagreements {
+                println!("{d}");
+            }
+            if disagreements.is_empty() {
+                println!("{services} services checked; every stored figure agrees with the items");
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} stored figures disagree with the items ({services} services checked)",
+                    disagreements.len()
+                ))
             }
         }
         Command::Backup { file } => {

@@ -23,6 +23,7 @@ use crate::settings::Settings;
 
 /// How often expired sessions and stale throttling rows are removed.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(5 * 60);
+const FIGURES_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,6 +38,8 @@ pub enum ServeError {
     Db(#[from] DbError),
     #[error(transparent)]
     Migration(#[from] migrations::MigrationError),
+    #[error(transparent)]
+    Templates(#[from] app::backend::templates::LoadError),
     #[error("the server stopped unexpectedly: {0}")]
     Server(io::Error),
 }
@@ -76,6 +79,10 @@ pub async fn open_database(settings: &Settings) -> Result<Db, ServeError> {
     }
     // Team name keys need Rust's Unicode case folding (see migration 0005).
     app::backend::teams::refresh_name_keys(&db).await.map_err(DbError::Query)?;
+    let loaded = app::backend::templates::load_built_in(&db, app::backend::clock::Clock::system().now_millis()).await?;
+    if !loaded.is_empty() {
+        tracing::info!(?loaded, "built-in checklist templates loaded");
+    }
     Ok(db)
 }
 
@@ -131,6 +138,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let db = state.db.clone();
     let background = state.background.clone();
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
+    let figures = tokio::spawn(figures_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
     let app = router::build(state, metrics, settings);
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
@@ -167,6 +175,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         tracing::warn!("background work still running after {DRAIN_TIMEOUT:?}; stopping anyway");
     }
     housekeeping.abort();
+    figures.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -182,6 +191,21 @@ async fn housekeeping_loop(state: AppState) {
             Ok(swept) if swept != Swept::default() => tracing::debug!(?swept, "housekeeping"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
+        }
+    }
+}
+
+/// Re-scores services whose figures change by themselves (a waiver
+/// expires, an approval goes stale) soon after the moment comes.
+async fn figures_loop(state: AppState) {
+    let mut every = tokio::time::interval(FIGURES_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app::backend::figures::sweep(&state.db, &state.clock).await {
+            Ok(0) => {}
+            Ok(refreshed) => tracing::info!(refreshed, "service figures refreshed after expiries"),
+            Err(e) => tracing::warn!(error = %e, "refreshing expired figures failed; will retry"),
         }
     }
 }

@@ -176,6 +176,102 @@ const TEAM_MATRIX: &[Row<8>] = &[
     ),
 ];
 
+/// A valid service form for team `team` (the slug is taken: service 1's).
+const TAKEN_SLUG_FORM: &[(&str, &str)] = &[
+    ("form[name]", "Another"),
+    ("form[slug]", "matrix-one"),
+    ("form[team_id]", "1"),
+    ("form[tier]", "2"),
+    ("form[environment]", "production"),
+    ("form[description]", ""),
+    ("form[repository_url]", ""),
+    ("form[docs_url]", ""),
+    ("form[launch_date]", ""),
+];
+
+/// A whole service form with no name.
+const EMPTY_NAME_FORM: &[(&str, &str)] = &[
+    ("form[name]", ""),
+    ("form[slug]", "new-one"),
+    ("form[team_id]", "1"),
+    ("form[tier]", "2"),
+    ("form[environment]", "production"),
+    ("form[description]", ""),
+    ("form[repository_url]", ""),
+    ("form[docs_url]", ""),
+    ("form[launch_date]", ""),
+];
+
+/// The readiness workflow, with the same callers as [`TEAM_MATRIX`].
+/// Service 1 (`matrix-one`, team 1) has the web-app checklist (items 1–23);
+/// service 2 (`matrix-two`) belongs to team 2.
+const SERVICE_MATRIX: &[Row<8>] = &[
+    ("GET", "/services", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/services/new", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/services/matrix-one", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/services/no-such-service", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/services/matrix-one/edit", &[], [200, 403, 403, 403, 403, 200, 403, 303]),
+    ("GET", "/services/matrix-two/edit", &[], [200, 403, 403, 403, 403, 403, 200, 303]),
+    ("GET", "/items/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/items/9999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/api/services", &[("query", "tier=2")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/services/choices", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/services/one", &[("slug", "matrix-one")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/services/one", &[("slug", "nope")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/services/edit-form", &[("slug", "matrix-one")], [200, 403, 403, 403, 403, 200, 403, 401]),
+    // Registering: administrators and leads, for their own teams.
+    ("POST", "/api/services/create", EMPTY_NAME_FORM, [422, 403, 403, 403, 403, 422, 422, 401]),
+    ("POST", "/api/services/create", TAKEN_SLUG_FORM, [422, 403, 403, 403, 403, 422, 403, 401]),
+    // Editing on a stale version: allowed callers are told to reload.
+    (
+        "POST",
+        "/api/services/update",
+        &[
+            ("service_id", "1"),
+            ("version", "999"),
+            ("form[name]", "One"),
+            ("form[slug]", "matrix-one"),
+            ("form[team_id]", "1"),
+            ("form[tier]", "2"),
+            ("form[environment]", "production"),
+            ("form[description]", ""),
+            ("form[repository_url]", ""),
+            ("form[docs_url]", ""),
+            ("form[launch_date]", ""),
+        ],
+        [409, 403, 403, 403, 403, 409, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/services/archive",
+        &[("service_id", "999"), ("archived", "true")],
+        [404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/services/archive",
+        &[("service_id", "2"), ("archived", "false")],
+        [200, 403, 403, 403, 403, 403, 200, 401],
+    ),
+    (
+        "POST",
+        "/api/services/apply-template",
+        &[("service_id", "1"), ("template_id", "1")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
+    // Items: everyone reads; the owning team works them; the team and
+    // auditors discuss them.
+    ("POST", "/api/items/one", &[("item_id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/items/one", &[("item_id", "9999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    (
+        "POST",
+        "/api/items/status",
+        &[("item_id", "1"), ("version", "999"), ("status", "done"), ("justification", "")],
+        [409, 403, 403, 403, 409, 409, 403, 401],
+    ),
+    ("POST", "/api/items/comment", &[("item_id", "1"), ("body", " ")], [422, 422, 403, 403, 422, 422, 403, 401]),
+];
+
 /// Sends every row as every caller; returns one line per unexpected status.
 async fn run<const N: usize>(server: &TestServer, callers: &[(&str, reqwest::Client)], rows: &[Row<N>]) -> Vec<String> {
     assert_eq!(callers.len(), N);
@@ -229,6 +325,16 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
     all.extend(team_callers);
     all.push(("anonymous", anonymous.clone()));
     let mut mismatches = run(&server, &all, TEAM_MATRIX).await;
+    for (slug, team) in [("matrix-one", "1"), ("matrix-two", "2")] {
+        let mut form: Vec<(&str, &str)> = TAKEN_SLUG_FORM.to_vec();
+        form[1] = ("form[slug]", slug);
+        form[2] = ("form[team_id]", team);
+        let created = server.post_json("/api/services/create", &form).await;
+        assert!(created.status().is_success(), "create {slug}: {}", created.status());
+    }
+    let applied = server.post_json("/api/services/apply-template", &[("service_id", "1"), ("template_id", "1")]).await;
+    assert_eq!(applied.status(), 200);
+    mismatches.extend(run(&server, &all, SERVICE_MATRIX).await);
 
     callers.push(("anonymous", anonymous));
     mismatches.extend(run(&server, &callers, MATRIX).await);

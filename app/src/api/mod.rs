@@ -4,8 +4,10 @@
 pub mod account;
 pub mod admin_settings;
 pub mod auth;
+pub mod items;
 pub mod links;
 pub mod mfa;
+pub mod services;
 pub mod sessions;
 pub mod system;
 pub mod teams;

@@ -18,6 +18,8 @@ pub struct AuditEntry<'a> {
     /// change (see [`super::caller::Client`]), when there was one.
     pub client_ip: Option<&'a str>,
     pub request_id: Option<&'a str>,
+    /// The service the entry concerns, so a service's activity is one read.
+    pub service_id: Option<i64>,
 }
 
 /// Who is acting, for the audit trail: a signed-in user, and the request
@@ -47,11 +49,17 @@ impl<'a> Actor<'a> {
             detail,
             client_ip: self.client.map(|c| c.ip.as_str()),
             request_id: self.client.map(|c| c.request_id.as_str()),
+            service_id: None,
         }
     }
 }
 
 impl<'a> AuditEntry<'a> {
+    /// This entry, filed under service `service_id`.
+    pub fn for_service(self, service_id: i64) -> Self {
+        AuditEntry { service_id: Some(service_id), ..self }
+    }
+
     /// This entry, stamped with the request that caused it.
     pub fn from_client(self, client: &'a super::caller::Client) -> Self {
         AuditEntry { client_ip: Some(&client.ip), request_id: Some(&client.request_id), ..self }
@@ -64,8 +72,8 @@ where
 {
     sqlx::query(
         "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, action, subject_type, subject_id, detail,
-                                   client_ip, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                   client_ip, request_id, service_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(at_millis)
     .bind(entry.actor_user_id)
@@ -76,7 +84,28 @@ where
     .bind(entry.detail)
     .bind(entry.client_ip)
     .bind(entry.request_id)
+    .bind(entry.service_id)
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// The newest `limit` entries filed under a service, newest first.
+pub async fn for_service(
+    db: &super::Db,
+    service_id: i64,
+    limit: i64,
+) -> Result<Vec<crate::domain::services::ActivityEntry>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT occurred_at, actor_label, action, detail FROM audit_events WHERE service_id = $1
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(service_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, detail)| crate::domain::services::ActivityEntry { at, actor, action, detail })
+        .collect())
 }

@@ -131,3 +131,36 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// A labelled multi-line text input with its error beside it.
+#[component]
+pub fn TextArea(
+    #[prop(into)] label: String,
+    name: &'static str,
+    /// The element id (names like `form[description]` make poor ids).
+    id: &'static str,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = 4)] rows: u32,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), error_id.clone(), error);
+    view! {
+        <div class="field" class:field--invalid=move || error.get().is_some()>
+            <label for=id>{label}</label>
+            {hint.map(|text| view! { <p class="field__hint" id=hint_id.clone()>{text}</p> })}
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+            >
+                {value.unwrap_or_default()}
+            </textarea>
+            {move || error.get().map(|message| view! { <p class="field__error" id=error_id.clone()>{message}</p> })}
+        </div>
+    }
+}

@@ -12,7 +12,10 @@ use crate::api::auth::{fetch_me, Logout, Me};
 use crate::domain::access::Role;
 
 /// The pages reachable from the main navigation.
-const NAV_ITEMS: &[(&str, &str)] = &[("/", "Overview"), ("/teams", "Teams"), ("/status", "System status")];
+const NAV_ITEMS: &[(&str, &str)] =
+    &[("/", "Overview"), ("/services", "Services"), ("/teams", "Teams"), ("/status", "System status")];
+/// Added for reviewers (auditors and administrators).
+const REVIEWER_NAV_ITEMS: &[(&str, &str)] = &[("/reviews", "Reviews")];
 /// Added for administrators.
 const ADMIN_NAV_ITEMS: &[(&str, &str)] = &[("/admin/users", "People"), ("/admin/settings", "Settings")];
 
@@ -67,6 +70,7 @@ fn SignedInHeader(me: Me, pathname: Memo<String>) -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
     let admin_items = if me.role == Role::Admin { ADMIN_NAV_ITEMS } else { &[] };
+    let reviewer_items = if matches!(me.role, Role::Admin | Role::Auditor) { REVIEWER_NAV_ITEMS } else { &[] };
     view! {
         <button
             type="button"
@@ -89,6 +93,7 @@ fn SignedInHeader(me: Me, pathname: Memo<String>) -> impl IntoView {
             <ul>
                 {NAV_ITEMS
                     .iter()
+                    .chain(reviewer_items)
                     .chain(admin_items)
                     .map(|(href, label)| {
                         let current = move || (pathname.get() == *href).then_some("page");

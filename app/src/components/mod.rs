@@ -4,4 +4,5 @@ pub mod field;
 pub mod layout;
 pub mod local_time;
 pub mod message_page;
+pub mod readiness;
 pub mod theme_toggle;

@@ -110,39 +110,8 @@ impl TeamRole {
     }
 }
 
-/// A stored role word this version does not know (written by a newer one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownRole {
-    /// "role" or "team role".
-    pub kind: &'static str,
-    pub word: String,
-}
-
-impl std::fmt::Display for UnknownRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown {} {:?}", self.kind, self.word)
-    }
-}
-
-impl std::error::Error for UnknownRole {}
-
-/// A role as stored in the database: an unknown word is an error (a row
-/// decoding into it fails), never quietly some other role.
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-
-    fn try_from(word: String) -> Result<Role, UnknownRole> {
-        Role::parse(&word).ok_or(UnknownRole { kind: "role", word })
-    }
-}
-
-impl TryFrom<String> for TeamRole {
-    type Error = UnknownRole;
-
-    fn try_from(word: String) -> Result<TeamRole, UnknownRole> {
-        TeamRole::parse(&word).ok_or(UnknownRole { kind: "team role", word })
-    }
-}
+super::stored_word!(Role, "role");
+super::stored_word!(TeamRole, "team role");
 
 /// The signed-in user as permission checks see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -99,6 +99,12 @@ impl EvidenceRule {
         }
     }
 
+    pub fn parse(text: &str) -> Option<EvidenceRule> {
+        [EvidenceRule::None, EvidenceRule::Link, EvidenceRule::File, EvidenceRule::LinkOrFile]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
     /// Whether evidence of these kinds meets the rule. A cited service
     /// document counts as what it is (a file or a link).
     pub fn is_met(self, has_link: bool, has_file: bool) -> bool {
@@ -120,6 +126,10 @@ impl EvidenceRule {
         }
     }
 }
+
+super::stored_word!(Severity, "severity");
+super::stored_word!(Level, "level");
+super::stored_word!(EvidenceRule, "evidence rule");
 
 /// A live signal that satisfies an item by itself once probes exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

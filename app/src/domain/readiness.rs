@@ -70,6 +70,8 @@ impl ItemStatus {
     }
 }
 
+super::stored_word!(ItemStatus, "item status");
+
 /// Everything the rules need to know about one item of one service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemFacts {
@@ -257,6 +259,9 @@ pub struct Scorecard {
     pub gate: Gate,
     /// Granted, unexpired waivers among the items.
     pub waivers: u32,
+    /// Items that count, and those of them that pass (waived ones included).
+    pub counted: u32,
+    pub passing: u32,
     /// The earliest moment the figures change by themselves (a waiver
     /// expires, an approval goes stale), so a sweep knows when to look.
     pub changes_at: Option<i64>,
@@ -289,19 +294,21 @@ pub fn score(items: &[ItemFacts], now: i64) -> Scorecard {
         level: None,
         gate: Gate::Ready { waivers: 0 },
         waivers: 0,
+        counted: 0,
+        passing: 0,
         changes_at: None,
     };
     // The lowest level with an item that does not pass (Gold+1 = none).
     let mut first_failing_level: Option<Level> = None;
     let mut blocking = Vec::new();
     let mut gating_waivers = 0;
-    let mut counted = 0;
     for (index, item) in items.iter().enumerate() {
         let standing = standing(item, now);
         if !standing.counts() {
             continue;
         }
-        counted += 1;
+        card.counted += 1;
+        card.passing += u32::from(standing.passes());
         let weight = item.severity.weight();
         card.applicable_weight += weight;
         let gating = item.severity == Severity::Critical || item.level == Level::Bronze;
@@ -333,11 +340,11 @@ pub fn score(items: &[ItemFacts], now: i64) -> Scorecard {
         Some(Level::Silver) => Some(Level::Bronze),
         Some(Level::Gold) => Some(Level::Silver),
     };
-    if counted == 0 {
+    if card.counted == 0 {
         // Nothing to judge: no checklist, or every item left out.
         card.level = None;
     }
-    card.gate = if counted == 0 || !blocking.is_empty() {
+    card.gate = if card.counted == 0 || !blocking.is_empty() {
         Gate::NotReady { blocking }
     } else {
         Gate::Ready { waivers: gating_waivers }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod readiness;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -77,6 +78,7 @@ impl TestDb {
     pub async fn migrated(&self) -> Db {
         let db = self.connect().await;
         migrations::migrate(&db).await.expect("migrate test database");
+        app::backend::templates::load_built_in(&db, 0).await.expect("load the built-in templates");
         db
     }
 }

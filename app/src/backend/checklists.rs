@@ -1,0 +1,154 @@
+//! A service's applied checklists as the service page shows them: every
+//! item with its standing at `now`, grouped by template and section, and
+//! the gate panel's lists (blocking, waived, due soon). Two statements for
+//! the whole page, whatever the number of items.
+
+use sqlx::FromRow;
+
+use super::db::decode_word;
+use super::templates::{parse_auto, parse_tiers};
+use super::Db;
+use crate::domain::checklist::{EvidenceRule, Level, Severity};
+use crate::domain::readiness::{stale_at, standing, ItemFacts, ItemStatus, Standing, DAY_MS};
+use crate::domain::services::{AppliedChecklist, ItemLine, ItemRef, SectionProgress};
+
+/// Approved items going stale within this many days are "due soon".
+pub const DUE_SOON_DAYS: i64 = 14;
+
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    template_id: i64,
+    template_name: String,
+    version: i64,
+    latest_version: i64,
+    section_name: String,
+    title: String,
+    severity: String,
+    level: String,
+    evidence_rule: String,
+    approvals_required: i64,
+    valid_days: i64,
+    auto_signal: Option<String>,
+    tiers: Option<String>,
+    status: String,
+    na_accepted_at: Option<i64>,
+    has_link: i64,
+    has_file: i64,
+    approvals: i64,
+    complete_since: Option<i64>,
+    rejection: Option<String>,
+    waiver_expires_at: Option<i64>,
+    evidence: i64,
+}
+
+/// The checklists of one service, and its blocking, waived and due-soon
+/// items, at `now`.
+pub struct ServiceChecklists {
+    pub checklists: Vec<AppliedChecklist>,
+    pub blocking: Vec<ItemRef>,
+    pub waived: Vec<ItemRef>,
+    pub due_soon: Vec<ItemRef>,
+}
+
+pub async fn for_service(db: &Db, service_id: i64, tier: u8, now: i64) -> Result<ServiceChecklists, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT si.id, st.template_id, v.name AS template_name, v.version, t.latest_version,
+                sec.name AS section_name, ti.title, ti.severity, ti.level, ti.evidence AS evidence_rule,
+                ti.approvals AS approvals_required, ti.valid_days, ti.auto_signal, ti.tiers,
+                si.status, si.na_accepted_at, si.has_link, si.has_file, si.approvals, si.complete_since,
+                si.rejection, si.waiver_expires_at,
+                (SELECT COUNT(*) FROM evidence e WHERE e.service_item_id = si.id AND e.withdrawn_at IS NULL) AS evidence
+         FROM service_items si
+         JOIN service_templates st ON st.id = si.service_template_id
+         JOIN templates t ON t.id = st.template_id
+         JOIN template_versions v ON v.id = st.template_version_id
+         JOIN template_items ti ON ti.id = si.template_item_id
+         JOIN template_sections sec ON sec.template_version_id = v.id AND sec.key = ti.section_key
+         WHERE si.service_id = $1 AND si.removed_at IS NULL
+         ORDER BY st.id, sec.position, ti.position",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+
+    let mut result =
+        ServiceChecklists { checklists: Vec::new(), blocking: Vec::new(), waived: Vec::new(), due_soon: Vec::new() };
+    for row in rows {
+        let facts = ItemFacts {
+            severity: decode_word::<Severity>(row.severity)?,
+            level: decode_word::<Level>(row.level)?,
+            evidence: decode_word::<EvidenceRule>(row.evidence_rule)?,
+            approvals_required: row.approvals_required as u8,
+            valid_days: row.valid_days as u32,
+            auto: row.auto_signal.as_deref().and_then(parse_auto),
+            applies: parse_tiers(row.tiers.as_deref()).is_none_or(|t| t.contains(&tier)),
+            status: decode_word::<ItemStatus>(row.status)?,
+            not_applicable_accepted: row.na_accepted_at.is_some(),
+            has_link: row.has_link > 0,
+            has_file: row.has_file > 0,
+            approvals: row.approvals.clamp(0, 255) as u8,
+            complete_since: row.complete_since,
+            rejection: row.rejection,
+            waiver_expires_at: row.waiver_expires_at,
+        };
+        let standing = standing(&facts, now);
+        let gating = facts.severity == Severity::Critical || facts.level == Level::Bronze;
+        let item_ref = |at: Option<i64>| ItemRef {
+            id: row.id,
+            title: row.title.clone(),
+            checklist: row.template_name.clone(),
+            severity: facts.severity,
+            standing: standing.clone(),
+            at,
+        };
+        match &standing {
+            Standing::Unmet(_) if gating => result.blocking.push(item_ref(None)),
+            Standing::Waived { expires_at } => result.waived.push(item_ref(Some(*expires_at))),
+            Standing::Satisfied => {
+                if let Some(at) = stale_at(&facts).filter(|at| *at - now <= DUE_SOON_DAYS * DAY_MS) {
+                    result.due_soon.push(item_ref(Some(at)));
+                }
+            }
+            _ => {}
+        }
+
+        if result.checklists.last().is_none_or(|c| c.template_id != row.template_id) {
+            result.checklists.push(AppliedChecklist {
+                template_id: row.template_id,
+                name: row.template_name.clone(),
+                version: row.version as u32,
+                latest_version: row.latest_version as u32,
+                sections: Vec::new(),
+            });
+        }
+        let checklist = result.checklists.last_mut().expect("pushed above");
+        if checklist.sections.last().is_none_or(|s| s.name != row.section_name) {
+            checklist.sections.push(SectionProgress {
+                name: row.section_name.clone(),
+                counted: 0,
+                passing: 0,
+                items: Vec::new(),
+            });
+        }
+        let section = checklist.sections.last_mut().expect("pushed above");
+        section.counted += u32::from(standing.counts());
+        section.passing += u32::from(standing.counts() && standing.passes());
+        section.items.push(ItemLine {
+            id: row.id,
+            title: row.title,
+            severity: facts.severity,
+            level: facts.level,
+            status: facts.status,
+            standing,
+            evidence: row.evidence as u32,
+            approvals: facts.approvals,
+            approvals_required: facts.approvals_required,
+        });
+    }
+    // Most severe first; the order within a severity is the checklists'.
+    result.blocking.sort_by_key(|item| item.severity);
+    result.due_soon.sort_by_key(|item| item.at);
+    result.waived.sort_by_key(|item| item.at);
+    Ok(result)
+}
