@@ -23,6 +23,7 @@ answered 429 by the token bucket.
 
     scripts/bench.py --bin PATH --site-root PATH [--duration 10] [--flood-rate 1000]
 """
+import bench_readiness
 import argparse
 import os
 import re
@@ -436,6 +437,9 @@ def main():
         loaded_rss = rss_mib(proc.pid)
         logins = login_throughput(port, email, password, args.duration, args.login_connections, data_dir)
         page_flood, flood, flood_rss = page_under_flood(proc, port, cookie, args, data_dir)
+        readiness_rows = bench_readiness.run(
+            port, cookie, proc.pid, rss_mib, wrk, latency, args.duration, args.connections
+        )
         stop(proc)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -460,6 +464,7 @@ def main():
         f"| GET / signed in, during the flood | {page_flood['rps']:.0f} req/s, {latency(page_flood)} ({ratio:.1f}x unloaded p99) | p99 <= 2x unloaded |",
         f"| RSS before / peak during / after the flood | {flood_rss['before']:.1f} / {flood_rss['peak']:.1f} / {flood_rss['after']:.1f} MiB | bounded |",
         f"| scoring one service with the 3 built-in templates (73 items), pure rules | {scoring} | <= 50 µs |",
+        *readiness_rows,
     ]
     loads = {"/": page, "/login": login_page, "/healthz": health, "sign-in": logins, "/ during flood": page_flood}
     if any(stats["non2xx"] for stats in loads.values()):

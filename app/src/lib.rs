@@ -44,6 +44,7 @@ use crate::pages::{
     setup::SetupPage,
     status::StatusPage,
     teams::{TeamPage, TeamsPage},
+    templates::{TemplatePage, TemplatesPage, UpgradePage},
     verify::VerifyPage,
 };
 
@@ -101,7 +102,10 @@ pub fn App() -> impl IntoView {
                         // Async, so an unknown service's 404 is the page's status.
                         <Route path=path!("services/:slug") view=ServicePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/edit") view=EditServicePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/upgrade/:template") view=UpgradePage ssr=SsrMode::Async/>
                         <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
+                        <Route path=path!("templates") view=TemplatesPage/>
+                        <Route path=path!("templates/:id") view=TemplatePage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) is the page's status.
                         <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>
                         <Route path=path!("teams") view=TeamsPage/>

@@ -19,10 +19,10 @@ export async function openHydrated(page: Page, url: string) {
   return response;
 }
 
-/** Saves a full-page screenshot under test-results/screenshots/. */
-export async function snapshot(page: Page, testInfo: TestInfo, name: string) {
+/** Saves a screenshot (the full page unless `fullPage` is false) under test-results/screenshots/. */
+export async function snapshot(page: Page, testInfo: TestInfo, name: string, fullPage = true) {
   const file = path.join('test-results', 'screenshots', `${testInfo.project.name}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
@@ -79,3 +79,29 @@ export function totp(base32Key: string, stepOffset = 0): string {
 export function unique(prefix: string): string {
   return `${prefix} ${Math.random().toString(36).slice(2, 7)}`;
 }
+
+/** As the signed-in admin: adds a person on the People page and returns their invitation link. */
+export async function invite(page: Page, name: string, email: string, role: string) {
+  await openHydrated(page, '/admin/users');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  await page.getByRole('button', { name: 'Add and create invitation' }).click();
+  await expect(page.getByText(`Invitation link for ${name}`)).toBeVisible();
+  const link = await page.getByLabel('Link').inputValue();
+  expect(link).toContain('/invite/');
+  return link;
+}
+
+/** Opens an invitation in a browser of its own and chooses a password. */
+export async function accept(browser: Browser, link: string, password: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openHydrated(page, new URL(link).pathname);
+  await expect(page.getByRole('heading', { name: 'Welcome to Preflight' })).toBeVisible();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
+  return { context, page };
+}
+

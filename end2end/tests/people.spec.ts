@@ -1,32 +1,7 @@
-import { expect, test, type Browser } from '@playwright/test';
-import { ADMIN, openHydrated, signIn, snapshot, totp, unique, watchConsole } from './helpers';
+import { expect, test } from '@playwright/test';
+import { ADMIN, accept, invite, openHydrated, signIn, snapshot, totp, unique, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
-
-/** As the signed-in admin: adds a person on the People page and returns their invitation link. */
-async function invite(page: import('@playwright/test').Page, name: string, email: string, role: string) {
-  await openHydrated(page, '/admin/users');
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Role', { exact: true }).selectOption(role);
-  await page.getByRole('button', { name: 'Add and create invitation' }).click();
-  await expect(page.getByText(`Invitation link for ${name}`)).toBeVisible();
-  const link = await page.getByLabel('Link').inputValue();
-  expect(link).toContain('/invite/');
-  return link;
-}
-
-/** Opens an invitation in a browser of its own and chooses a password. */
-async function accept(browser: Browser, link: string, password: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await openHydrated(page, new URL(link).pathname);
-  await expect(page.getByRole('heading', { name: 'Welcome to Preflight' })).toBeVisible();
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Set password and sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Launch readiness at a glance' })).toBeVisible();
-  return { context, page };
-}
 
 test('an admin builds a team and invites a viewer, who sees no edit controls and cannot forge one', async ({ page, browser, baseURL }, testInfo) => {
   const errors = watchConsole(page);

@@ -17,6 +17,9 @@ use server::{logging, ops, serve};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Stack of each runtime thread (see `main`).
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
@@ -24,10 +27,15 @@ fn main() -> ExitCode {
         Err(e) => return fail(e),
     };
     logging::init(settings.log_format, &settings.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
-    };
+    // Rendering a page walks its whole view tree recursively; the larger
+    // pages (an item with its evidence, reviews and waivers) came within
+    // reach of the default 2 MiB in debug builds, and an overflow aborts
+    // the process. 8 MiB costs address space, not memory.
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().thread_stack_size(WORKER_STACK_BYTES).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        };
     let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), &settings));
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,7 +19,7 @@ use app::{shell, App};
 
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
-use crate::{client_addr, deadline, gate, headers, health, metrics::Metrics, observe, panic_page, session};
+use crate::{client_addr, deadline, files, gate, headers, health, metrics::Metrics, observe, panic_page, session};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
@@ -39,12 +39,19 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard))
         .layer(middleware::from_fn_with_state(settings.render_timeout, deadline::limit));
+    // Evidence files: the same caller and cross-site checks, but no render
+    // deadline (a 25 MiB upload or download on a slow link takes its time).
+    let files = files::routes()
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));
     // Operational endpoints never look at sessions.
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_text))
         .with_state(state)
+        .merge(files)
         .merge(app)
         .layer(Extension(metrics.clone()));
     // Outermost: the client address is resolved before the request is

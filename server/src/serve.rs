@@ -115,6 +115,7 @@ pub fn app_state(settings: &Settings, db: Db) -> AppState {
         .with_public_url(settings.public_url.clone())
         .with_mailer(settings.mailer.clone())
         .with_session_cache(settings.session_cache)
+        .with_files(&settings.data_dir, settings.max_upload_bytes)
 }
 
 /// Everything a running server needs, ready to serve.
@@ -137,6 +138,11 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let Prepared { listener, state, metrics } = prepare(settings).await?;
     let db = state.db.clone();
     let background = state.background.clone();
+    match state.files.sweep_temp().await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed unfinished uploads left by an earlier run"),
+        Err(e) => tracing::warn!(error = %e, "could not tidy unfinished uploads"),
+    }
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;

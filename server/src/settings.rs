@@ -49,6 +49,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Outgoing mail (password resets, invitations); None sends none.
     pub mailer: Option<Mailer>,
+    /// The largest evidence or document file accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -82,6 +84,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_LOGIN_IP_ATTEMPTS", "sign-in attempts one client address may make per window (default 20)"),
     ("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", "that window, in minutes (default 10)"),
     ("PREFLIGHT_TRUSTED_PROXIES", "comma-separated address ranges of load balancers whose X-Forwarded-For and Forwarded headers are believed, e.g. 10.0.0.0/8,fd00::/8 (default: none, the TCP peer is the client)"),
+    ("PREFLIGHT_MAX_UPLOAD_MIB", "largest evidence or document file accepted, in MiB, 1 to 1024 (default 25)"),
     ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
     ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
@@ -190,6 +193,8 @@ impl Settings {
         let login_ip_attempts = number("PREFLIGHT_LOGIN_IP_ATTEMPTS", 20, 100_000)? as u32;
         let login_ip_window = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", 10, 24 * 60)?);
 
+        let max_upload_bytes = number("PREFLIGHT_MAX_UPLOAD_MIB", 25, 1024)?.max(1) * 1024 * 1024;
+
         let trusted_proxies = match get("PREFLIGHT_TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
             Some(text) => TrustedProxies::parse(&text).map_err(|e| invalid("PREFLIGHT_TRUSTED_PROXIES", e))?,
@@ -225,6 +230,7 @@ impl Settings {
             login_ip_window,
             trusted_proxies,
             mailer,
+            max_upload_bytes,
         })
     }
 

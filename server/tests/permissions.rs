@@ -270,6 +270,72 @@ const SERVICE_MATRIX: &[Row<8>] = &[
         [409, 403, 403, 403, 409, 409, 403, 401],
     ),
     ("POST", "/api/items/comment", &[("item_id", "1"), ("body", " ")], [422, 422, 403, 403, 422, 422, 403, 401]),
+    // Review: auditors and administrators.
+    ("GET", "/reviews", &[], [200, 200, 403, 403, 403, 403, 403, 303]),
+    ("POST", "/api/reviews", &[("query", "")], [200, 200, 403, 403, 403, 403, 403, 401]),
+    (
+        "POST",
+        "/api/items/review",
+        &[("item_id", "1"), ("version", "999"), ("decision", "approve"), ("comment", "")],
+        [409, 409, 403, 403, 403, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/items/review",
+        &[("item_id", "9999"), ("version", "1"), ("decision", "approve"), ("comment", "")],
+        [404, 404, 403, 403, 403, 403, 403, 401],
+    ),
+    // Waivers: the team's leads ask, reviewers decide.
+    (
+        "POST",
+        "/api/items/waivers/request",
+        &[("item_id", "1"), ("reason", ""), ("compensating_control", ""), ("expires_on", "")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/items/waivers/decide",
+        &[("waiver_id", "999"), ("grant", "true"), ("comment", "")],
+        [404, 404, 403, 403, 403, 403, 403, 401],
+    ),
+    // Evidence: the team adds and withdraws; downloads follow the viewer setting (off).
+    (
+        "POST",
+        "/api/items/evidence/link",
+        &[("item_id", "1"), ("url", "ftp://x"), ("note", "")],
+        [422, 403, 403, 403, 422, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/items/evidence/document",
+        &[("item_id", "1"), ("document_version_id", "x"), ("note", "")],
+        [422, 403, 403, 403, 422, 422, 403, 401],
+    ),
+    ("POST", "/api/items/evidence/withdraw", &[("evidence_id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/evidence/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
+    ("GET", "/documents/versions/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
+    // Templates: everyone reads and exports; administrators import and edit.
+    ("GET", "/templates", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/templates/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/templates/999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/templates/1/export", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/api/templates", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/templates/one", &[("template_id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/templates/import", &[("source", "")], [422, 403, 403, 403, 403, 403, 403, 401]),
+    // Upgrading a service's checklist: its leads and administrators.
+    ("GET", "/services/matrix-one/upgrade/1", &[], [200, 403, 403, 403, 403, 200, 403, 303]),
+    (
+        "POST",
+        "/api/services/upgrade-preview",
+        &[("slug", "matrix-one"), ("template_id", "1")],
+        [200, 403, 403, 403, 403, 200, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/services/upgrade",
+        &[("slug", "matrix-one"), ("template_id", "1"), ("to_version", "1")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
 ];
 
 /// Sends every row as every caller; returns one line per unexpected status.

@@ -11,8 +11,9 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
+    use crate::backend::evidence::{self, NewEvidence};
     use crate::backend::items::{self, ItemOwner};
-    use crate::backend::{reviews, teams, templates, waivers};
+    use crate::backend::{documents, reviews, teams, templates, waivers};
     use crate::domain::access::{Action, Role};
     use crate::domain::checklist::Severity;
     use crate::domain::items::{Decision, QueueFilter};
@@ -38,6 +39,9 @@ mod server {
         let mut item = items::detail(&caller.state.db, item_id, now).await?.ok_or(AppError::NotFound)?;
         item.can_work = !owner.archived && caller.me.may(Action::EditTeamChecklists { team_id: owner.team_id });
         item.can_comment = may_comment(&caller, owner);
+        if item.can_work {
+            item.citable = documents::citable(&caller.state.db, owner.service_id).await?;
+        }
         item.can_review = !owner.archived && caller.me.may(Action::ReviewEvidence);
         let blocks = matches!(item.standing, Standing::Unmet(_))
             && (item.def.severity == Severity::Critical || item.def.level == crate::domain::checklist::Level::Bronze);
@@ -84,6 +88,49 @@ mod server {
         let decision = Decision::parse(&decision).ok_or_else(|| AppError::invalid("decision", "Choose a decision."))?;
         let now = caller.state.clock.now_millis();
         reviews::decide(&caller.state.db, caller.actor(), owner, item_id, version, decision, &comment, now).await
+    }
+
+    /// The caller, and the item's service, whose checklists they may work.
+    async fn worker(item_id: i64) -> Result<(Caller, ItemOwner), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let owner = owner_of(&caller, item_id).await?;
+        caller.me.require(Action::EditTeamChecklists { team_id: owner.team_id })?;
+        if owner.archived {
+            return Err(AppError::invalid("url", "Restore the service before working on its checklists."));
+        }
+        Ok((caller, owner))
+    }
+
+    pub async fn add_link(item_id: i64, url: String, note: String) -> Result<(), AppError> {
+        let (caller, owner) = worker(item_id).await?;
+        let now = caller.state.clock.now_millis();
+        evidence::add(&caller.state.db, caller.actor(), owner, item_id, NewEvidence::Link { url: &url }, &note, now)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn cite(item_id: i64, document_version_id: String, note: String) -> Result<(), AppError> {
+        let (caller, owner) = worker(item_id).await?;
+        let version_id = document_version_id
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("document_version_id", "Choose one of this service's documents."))?;
+        let now = caller.state.clock.now_millis();
+        let cited = NewEvidence::Document { version_id };
+        evidence::add(&caller.state.db, caller.actor(), owner, item_id, cited, &note, now).await.map(|_| ())
+    }
+
+    pub async fn withdraw(evidence_id: i64) -> Result<(), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let item_id = evidence::item_of(&caller.state.db, evidence_id).await?.ok_or(AppError::NotFound)?;
+        let (caller, owner) = worker(item_id).await.map_err(|e| match e {
+            AppError::Invalid { .. } => {
+                AppError::invalid("evidence", "Restore the service before changing its evidence.")
+            }
+            other => other,
+        })?;
+        let now = caller.state.clock.now_millis();
+        evidence::withdraw(&caller.state.db, caller.actor(), owner, evidence_id, now).await
     }
 
     pub async fn request_waiver(
@@ -185,4 +232,23 @@ pub async fn request_waiver(
 #[server(endpoint = "items/waivers/decide")]
 pub async fn decide_waiver(waiver_id: i64, grant: bool, comment: String) -> Result<(), AppError> {
     crate::backend::respond(server::decide_waiver(waiver_id, grant, comment).await)
+}
+
+/// Attaches a link (http or https) as evidence.
+#[server(endpoint = "items/evidence/link")]
+pub async fn add_evidence_link(item_id: i64, url: String, note: String) -> Result<(), AppError> {
+    crate::backend::respond(server::add_link(item_id, url, note).await)
+}
+
+/// Cites a version of one of the service's documents as evidence.
+#[server(endpoint = "items/evidence/document")]
+pub async fn cite_document(item_id: i64, document_version_id: String, note: String) -> Result<(), AppError> {
+    crate::backend::respond(server::cite(item_id, document_version_id, note).await)
+}
+
+/// Withdraws evidence (it stays in the item's history; the item goes back
+/// to review).
+#[server(endpoint = "items/evidence/withdraw")]
+pub async fn withdraw_evidence(evidence_id: i64) -> Result<(), AppError> {
+    crate::backend::respond(server::withdraw(evidence_id).await)
 }

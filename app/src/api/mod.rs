@@ -11,4 +11,5 @@ pub mod services;
 pub mod sessions;
 pub mod system;
 pub mod teams;
+pub mod templates;
 pub mod users;

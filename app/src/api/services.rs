@@ -11,7 +11,7 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
-    use crate::backend::{audit, checklists, services, teams, templates};
+    use crate::backend::{audit, checklists, documents, services, teams, templates};
     use crate::domain::access::{Action, Role, TeamRole};
     use crate::domain::services::ServiceQuery;
 
@@ -86,6 +86,7 @@ mod server {
         };
         Ok(ServiceDetail {
             activity: audit::for_service(db, record.summary.id, 15).await?,
+            documents: documents::for_service(db, record.summary.id).await?,
             can_manage,
             can_work: live && caller.me.may(Action::EditTeamChecklists { team_id }),
             checklists: lists.checklists,

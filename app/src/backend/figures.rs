@@ -280,11 +280,6 @@ pub async fn check(db: &Db, now: i64) -> Result<(usize, Vec<Disagreement>), sqlx
                 [("has_link", "stored_link"), ("has_file", "stored_file"), ("approvals", "stored_approvals")];
             for (raw, stored) in pairs {
                 let (raw_value, stored_value): (i64, i64) = (row.try_get(raw)?, row.try_get(stored)?);
-                let (raw_value, stored_value) = if raw == "approvals" {
-                    (raw_value, stored_value)
-                } else {
-                    (i64::from(raw_value > 0), stored_value)
-                };
                 differs(format!("item {key} {raw}"), stored_value.to_string(), raw_value.to_string());
             }
             let (raw_waiver, stored_waiver): (Option<i64>, Option<i64>) =

@@ -255,6 +255,8 @@ pub async fn detail(db: &Db, item_id: i64, now: i64) -> Result<Option<ItemDetail
         stale_at: stale_at(&facts),
         version: row.version,
         comments: comments.into_iter().map(|(author, at, body)| Comment { author, at, body }).collect(),
+        evidence: super::evidence::for_item(db, item_id).await?,
+        citable: Vec::new(),
         reviews: super::reviews::history(db, item_id).await?,
         waivers: super::waivers::for_item(db, item_id).await?,
         can_request_waiver: false,

@@ -8,7 +8,10 @@ pub mod caller;
 pub mod checklists;
 pub mod clock;
 pub mod db;
+pub mod documents;
+pub mod evidence;
 pub mod figures;
+pub mod file_store;
 pub mod housekeeping;
 pub mod instance_settings;
 pub mod items;
@@ -28,6 +31,7 @@ pub mod template_format;
 pub mod templates;
 pub mod throttle;
 pub mod tokens;
+pub mod upgrades;
 pub mod user_admin;
 pub mod waivers;
 

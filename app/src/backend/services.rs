@@ -107,7 +107,7 @@ pub fn http_link(text: &str, field: &'static str) -> Result<String, AppError> {
     }
     match url::Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url.to_string()),
-        _ => Err(AppError::invalid(field, "Enter a link starting with http:// or https://.")),
+        _ => Err(AppError::invalid(field, crate::domain::uploads::LINK_PROBLEM)),
     }
 }
 

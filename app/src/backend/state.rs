@@ -42,6 +42,8 @@ pub struct State {
     /// mail): spawned here so that shutdown waits for it, and tests can
     /// know it has finished.
     pub background: TaskTracker,
+    /// Evidence and document files, by content address.
+    pub files: Arc<super::file_store::FileStore>,
     /// Recent session lookups (SQLite only; see `lookup_cache`).
     pub lookups: Arc<LookupCache>,
     /// Set once any account exists; it never goes back, so page loads stop
@@ -86,6 +88,10 @@ impl AppState {
             public_url: url::Url::parse("http://127.0.0.1:3000/").expect("a valid URL"),
             mailer: None,
             background: TaskTracker::new(),
+            files: Arc::new(super::file_store::FileStore::new(
+                "./data/evidence",
+                super::file_store::DEFAULT_MAX_UPLOAD_BYTES,
+            )),
             lookups,
             has_users: Arc::default(),
         }))
@@ -106,6 +112,11 @@ impl AppState {
     /// Where people reach Preflight (links in mail and for admins to copy).
     pub fn with_public_url(self, url: url::Url) -> Self {
         self.configure(|s| s.public_url = url)
+    }
+
+    /// Where evidence files live (`<data dir>/evidence`) and the largest accepted.
+    pub fn with_files(self, data_dir: &std::path::Path, max_bytes: u64) -> Self {
+        self.configure(|s| s.files = Arc::new(super::file_store::FileStore::in_data_dir(data_dir, max_bytes)))
     }
 
     pub fn with_mailer(self, mailer: Option<Mailer>) -> Self {

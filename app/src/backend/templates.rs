@@ -226,11 +226,10 @@ pub async fn list(db: &Db) -> Result<Vec<TemplateSummary>, sqlx::Error> {
 
 /// A published version read back as a template file (the rows are the
 /// truth; the stored TOML is the same template).
-pub async fn version_file<'e, E>(executor: E, template_version_id: i64) -> Result<Option<TemplateFile>, sqlx::Error>
-where
-    E: sqlx::Acquire<'e, Database = Any>,
-{
-    let mut conn = executor.acquire().await?;
+pub async fn version_file(
+    conn: &mut sqlx::AnyConnection,
+    template_version_id: i64,
+) -> Result<Option<TemplateFile>, sqlx::Error> {
     let header: Option<(String, i64, String, String)> = sqlx::query_as(
         "SELECT t.key, v.version, v.name, v.summary FROM template_versions v JOIN templates t ON t.id = v.template_id
          WHERE v.id = $1",
@@ -303,4 +302,114 @@ where
     .bind(template_id)
     .fetch_optional(executor)
     .await
+}
+
+/// Reads template TOML for import or an edit: a parse or rule problem is
+/// a field error on `source` naming its line and field.
+pub fn read_source(text: &str) -> Result<TemplateFile, crate::error::AppError> {
+    template_format::parse(text).map_err(|problems| {
+        let message = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        crate::error::AppError::invalid("source", message)
+    })
+}
+
+/// Imports a template: a new custom template, or a new version of the
+/// custom template with the same id (numbered after its latest; importing
+/// what is already the latest changes nothing). Built-in templates are
+/// refused: they change only with Preflight. Returns the template's id.
+pub async fn import(
+    db: &Db,
+    actor: super::audit::Actor<'_>,
+    text: &str,
+    now: i64,
+) -> Result<i64, crate::error::AppError> {
+    use crate::error::AppError;
+    let mut file = read_source(text)?;
+    let known: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT id, built_in, latest_version FROM templates WHERE key = $1")
+            .bind(&file.template.id)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((template_id, built_in, latest)) = known else {
+        file.template.version = 1;
+        return create_custom(db, actor, &file, now).await;
+    };
+    if built_in != 0 {
+        return Err(AppError::invalid(
+            "source",
+            "That id belongs to a built-in template, which changes only with Preflight. Give your copy its own id.",
+        ));
+    }
+    let mut tx = db.pool().begin().await?;
+    // Locks the template row: two edits at once publish one after the other.
+    sqlx::query("UPDATE templates SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(template_id)
+        .execute(&mut *tx)
+        .await?;
+    let latest_id: i64 = sqlx::query_scalar("SELECT id FROM template_versions WHERE template_id = $1 AND version = $2")
+        .bind(template_id)
+        .bind(latest)
+        .fetch_one(&mut *tx)
+        .await?;
+    let current = version_file(&mut tx, latest_id).await?.ok_or(AppError::NotFound)?;
+    file.template.version = current.template.version;
+    if file == current {
+        return Ok(template_id);
+    }
+    file.template.version = latest as u32 + 1;
+    publish_version(&mut tx, template_id, &file, Some(actor.id), now).await?;
+    sqlx::query("UPDATE templates SET name = $1, latest_version = $2 WHERE id = $3")
+        .bind(&file.template.name)
+        .bind(i64::from(file.template.version))
+        .bind(template_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("{} version {}", file.template.id, file.template.version);
+    audit::record(&mut *tx, now, actor.entry("template.published", "template", template_id, Some(detail))).await?;
+    tx.commit().await?;
+    Ok(template_id)
+}
+
+/// The stored TOML of a template's version (the latest when `version` is
+/// `None`), and the template's key for the file name.
+pub async fn export(db: &Db, template_id: i64, version: Option<u32>) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.key, v.source FROM templates t JOIN template_versions v ON v.template_id = t.id
+         WHERE t.id = $1 AND v.version = COALESCE($2, t.latest_version)",
+    )
+    .bind(template_id)
+    .bind(version.map(i64::from))
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// One template with its versions and how many services use it.
+pub async fn detail(
+    db: &Db,
+    template_id: i64,
+) -> Result<Option<crate::domain::templates::TemplateDetail>, sqlx::Error> {
+    let Some(summary) = list(db).await?.into_iter().find(|t| t.id == template_id) else { return Ok(None) };
+    let versions: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT version, created_at FROM template_versions WHERE template_id = $1 ORDER BY version DESC",
+    )
+    .bind(template_id)
+    .fetch_all(db.pool())
+    .await?;
+    let (services, behind): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN v.version < t.latest_version THEN 1 ELSE 0 END), 0)
+         FROM service_templates st JOIN template_versions v ON v.id = st.template_version_id
+         JOIN templates t ON t.id = st.template_id WHERE st.template_id = $1",
+    )
+    .bind(template_id)
+    .fetch_one(db.pool())
+    .await?;
+    let source = export(db, template_id, None).await?.map(|(_, source)| source).unwrap_or_default();
+    Ok(Some(crate::domain::templates::TemplateDetail {
+        summary,
+        versions: versions.into_iter().map(|(v, at)| (v as u32, at)).collect(),
+        source,
+        services: services as u32,
+        services_behind: behind as u32,
+    }))
 }

@@ -164,3 +164,18 @@ pub fn TextArea(
         </div>
     }
 }
+
+/// Empties `form` once its action succeeds. After a change the page is
+/// rendered again in place, and the browser would keep what was typed.
+pub fn reset_on_success<T, S>(result: S, form: NodeRef<leptos::html::Form>)
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(_))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+}

@@ -137,6 +137,8 @@ pub enum Action {
     ManageUsers,
     ManageTeams,
     ManageSettings,
+    /// Create, import and edit checklist templates.
+    ManageTemplates,
     /// Change the membership of one team.
     ManageTeamMembers {
         team_id: i64,
@@ -173,7 +175,7 @@ pub fn can(who: Option<&Principal>, action: Action, policy: &Policy) -> bool {
     }
     match action {
         Action::ReadDashboard | Action::ManageOwnAccount => true,
-        Action::ManageUsers | Action::ManageTeams | Action::ManageSettings => false,
+        Action::ManageUsers | Action::ManageTeams | Action::ManageSettings | Action::ManageTemplates => false,
         Action::ReviewEvidence => p.role == Role::Auditor,
         Action::DownloadEvidence => p.role != Role::Viewer || policy.viewers_may_download_evidence,
         Action::ManageTeamMembers { team_id } | Action::ManageTeamServices { team_id } => {
@@ -211,6 +213,7 @@ mod tests {
             (Action::ManageUsers, [true, false, false, false, false, false, false]),
             (Action::ManageTeams, [true, false, false, false, false, false, false]),
             (Action::ManageSettings, [true, false, false, false, false, false, false]),
+            (Action::ManageTemplates, [true, false, false, false, false, false, false]),
             (team7[0], [true, false, false, true, false, false, false]),
             (team7[1], [true, false, false, true, false, false, false]),
             (team7[2], [true, false, false, true, true, false, false]),

@@ -31,6 +31,10 @@ pub struct ItemDetail {
     /// Grows with every change to the item (forms send it back).
     pub version: i64,
     pub comments: Vec<Comment>,
+    /// Evidence, current first, then withdrawn (kept in history).
+    pub evidence: Vec<EvidenceLine>,
+    /// The service's documents the team can cite: (version id, label).
+    pub citable: Vec<(i64, String)>,
     /// Review decisions, oldest first.
     pub reviews: Vec<ReviewLine>,
     /// Waivers asked for, newest first.
@@ -206,4 +210,50 @@ pub struct WaiverLine {
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub comment: Option<String>,
+}
+
+/// What backs an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceKind {
+    Link,
+    File,
+    /// A version of one of the service's documents.
+    Document,
+}
+
+impl EvidenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Link => "link",
+            EvidenceKind::File => "file",
+            EvidenceKind::Document => "document",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EvidenceKind> {
+        [EvidenceKind::Link, EvidenceKind::File, EvidenceKind::Document].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+super::stored_word!(EvidenceKind, "evidence kind");
+
+/// One piece of evidence on an item, current or withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceLine {
+    pub id: i64,
+    pub kind: EvidenceKind,
+    /// The link (a link, or a document version that is a link).
+    pub url: Option<String>,
+    /// The file's name as uploaded (a file, or a document version that is one).
+    pub file_name: Option<String>,
+    /// Where the file downloads from, when there is one.
+    pub download: Option<String>,
+    pub size_bytes: Option<i64>,
+    /// "Runbook “Failover” v3 (2026-10-01)" for a cited document.
+    pub document: Option<String>,
+    pub note: String,
+    pub added_by: String,
+    pub added_at: i64,
+    pub withdrawn_at: Option<i64>,
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod checklist;
 pub mod device;
+pub mod documents;
 pub mod items;
 pub mod links;
 pub mod people;
@@ -13,6 +14,7 @@ pub mod sessions;
 pub mod teams;
 pub mod templates;
 pub mod theme;
+pub mod uploads;
 
 /// A word stored in the database (a role, a status, a severity) that this
 /// version does not know, perhaps written by a newer one. A row holding it

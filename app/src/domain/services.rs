@@ -244,9 +244,13 @@ impl ServiceQuery {
     }
 }
 
-/// Percent-encodes a query value (everything but letters and digits).
+/// Everything but the unreserved characters of RFC 3986.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encodes a query value.
 fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// One page of the services list.
@@ -311,6 +315,8 @@ pub struct ServiceDetail {
     pub waived: Vec<ItemRef>,
     /// Approved items going stale within 14 days.
     pub due_soon: Vec<ItemRef>,
+    /// Audit reports, runbooks and the like, newest version first.
+    pub documents: Vec<super::documents::DocumentLine>,
     /// Templates the caller could still apply.
     pub templates_to_apply: Vec<super::templates::TemplateSummary>,
     pub activity: Vec<ActivityEntry>,

@@ -92,3 +92,28 @@ mod tests {
         assert!(diff(&old, &old).is_empty());
     }
 }
+
+/// A template with its versions, for the templates page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDetail {
+    pub summary: TemplateSummary,
+    /// (version, published at), newest first.
+    pub versions: Vec<(u32, i64)>,
+    /// The latest version as TOML, in the format it is imported in.
+    pub source: String,
+    /// Services that apply it, and those on an older version.
+    pub services: u32,
+    pub services_behind: u32,
+}
+
+/// What an upgrade of one service's checklist would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradePreview {
+    pub service_slug: String,
+    pub service_name: String,
+    pub template_id: i64,
+    pub template_name: String,
+    pub from_version: u32,
+    pub to_version: u32,
+    pub diff: VersionDiff,
+}

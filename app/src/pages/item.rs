@@ -7,15 +7,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::items::{fetch_item, CommentOnItem, DecideWaiver, RequestWaiver, ReviewItem, SetItemStatus};
+use crate::api::items::{
+    fetch_item, AddEvidenceLink, CiteDocument, CommentOnItem, DecideWaiver, RequestWaiver, ReviewItem, SetItemStatus,
+    WithdrawEvidence,
+};
+use crate::components::field::reset_on_success;
 use crate::components::field::Field;
 use crate::components::field::{field_error, form_error, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::local_time::LocalTime;
 use crate::components::readiness::{SeverityTag, StandingText};
 use crate::domain::items::{Decision, ItemDetail, WaiverState};
 use crate::domain::readiness::ItemStatus;
+use crate::domain::uploads::UploadProblem;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
+use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy)]
 struct ItemActions {
@@ -24,11 +30,21 @@ struct ItemActions {
     review: ServerAction<ReviewItem>,
     request_waiver: ServerAction<RequestWaiver>,
     decide_waiver: ServerAction<DecideWaiver>,
+    add_link: ServerAction<AddEvidenceLink>,
+    cite: ServerAction<CiteDocument>,
+    withdraw: ServerAction<WithdrawEvidence>,
 }
 
 #[component]
 pub fn ItemPage() -> impl IntoView {
     let params = use_params_map();
+    // Read here, outside the Transition: router lookups inside its
+    // discarded first pass are what the layout's comment warns about.
+    let query = use_query_map();
+    let problem = Memo::new(move |_| {
+        let query = query.read();
+        UploadProblem::from_query(|key| query.get_str(key)).map(|p| (p.field(), p.message()))
+    });
     let item_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
     let actions = ItemActions {
         status: ServerAction::new(),
@@ -36,6 +52,9 @@ pub fn ItemPage() -> impl IntoView {
         review: ServerAction::new(),
         request_waiver: ServerAction::new(),
         decide_waiver: ServerAction::new(),
+        add_link: ServerAction::new(),
+        cite: ServerAction::new(),
+        withdraw: ServerAction::new(),
     };
     let versions = move || {
         actions.status.version().get()
@@ -43,13 +62,16 @@ pub fn ItemPage() -> impl IntoView {
             + actions.review.version().get()
             + actions.request_waiver.version().get()
             + actions.decide_waiver.version().get()
+            + actions.add_link.version().get()
+            + actions.cite.version().get()
+            + actions.withdraw.version().get()
     };
     let item = Resource::new(move || (item_id.get(), versions()), |(id, _)| fetch_item(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading item…"</p> }>
             {move || {
                 item.get().map(|answer| match answer {
-                    Ok(item) => view! { <ItemView item actions/> }.into_any(),
+                    Ok(item) => view! { <ItemView item actions problem/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <Title text="Item"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })
@@ -59,7 +81,7 @@ pub fn ItemPage() -> impl IntoView {
 }
 
 #[component]
-fn ItemView(item: ItemDetail, actions: ItemActions) -> impl IntoView {
+fn ItemView(item: ItemDetail, actions: ItemActions, problem: Memo<Option<(&'static str, String)>>) -> impl IntoView {
     let def = item.def.clone();
     let freshness = match def.valid_days {
         0 => "Never goes stale".to_string(),
@@ -118,6 +140,7 @@ fn ItemView(item: ItemDetail, actions: ItemActions) -> impl IntoView {
             })}
         </section>
         {item.can_work.then(|| view! { <StatusForm item=item.clone() action=actions.status/> })}
+        <Evidence item=item.clone() actions problem/>
         <Review item=item.clone() action=actions.review/>
         <Waivers item=item.clone() actions/>
         <Comments item=item.clone() action=actions.comment/>
@@ -155,6 +178,8 @@ fn StatusForm(item: ItemDetail, action: ServerAction<SetItemStatus>) -> impl Int
 #[component]
 fn Comments(item: ItemDetail, action: ServerAction<CommentOnItem>) -> impl IntoView {
     let result = action.value();
+    let form = NodeRef::new();
+    reset_on_success(result, form);
     view! {
         <section class="panel" aria-labelledby="comments-heading">
             <h2 id="comments-heading">"Discussion"</h2>
@@ -174,7 +199,7 @@ fn Comments(item: ItemDetail, action: ServerAction<CommentOnItem>) -> impl IntoV
                 .into_any()
             }}
             {item.can_comment.then(|| view! {
-                <ActionForm action=action attr:novalidate=true>
+                <ActionForm action=action node_ref=form attr:novalidate=true>
                     <FormAlert message=form_error(result)/>
                     <input type="hidden" name="item_id" value=item.id.to_string()/>
                     <TextArea label="Add a comment" name="body" id="comment-body" rows=3 error=field_error(result, "body")/>
@@ -320,7 +345,7 @@ fn Waivers(item: ItemDetail, actions: ItemActions) -> impl IntoView {
                 }).collect_view()}
             </ul>
             {(item.can_request_waiver && !open).then(|| view! {
-                <ActionForm action=actions.request_waiver attr:novalidate=true>
+                <ActionForm action=actions.request_waiver attr:novalidate=true attr:aria-label="Ask for a waiver">
                     <h3>"Ask for a waiver"</h3>
                     <p class="muted">"A granted waiver lets this item pass the launch gate by exception until it expires (at most 180 days)."</p>
                     <FormAlert message=form_error(request_result)/>
@@ -335,4 +360,125 @@ fn Waivers(item: ItemDetail, actions: ItemActions) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// A size for people: "12.3 MiB", "840 KiB", "96 bytes".
+fn human_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KIB * KIB {
+        format!("{:.1} MiB", b / KIB / KIB)
+    } else if b >= KIB {
+        format!("{:.0} KiB", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The item's evidence (current, then withdrawn) and, for the team, the
+/// ways to add more: a link, a file (a plain multipart form, so it works
+/// without the page's script), or one of the service's documents.
+#[component]
+fn Evidence(item: ItemDetail, actions: ItemActions, problem: Memo<Option<(&'static str, String)>>) -> impl IntoView {
+    let upload_error = Signal::derive(move || problem.get().map(|(_, message)| message));
+    let link_result = actions.add_link.value();
+    let cite_result = actions.cite.value();
+    let withdraw_result = actions.withdraw.value();
+    let link_form = NodeRef::new();
+    reset_on_success(link_result, link_form);
+    let wanted = match item.def.evidence.wanted() {
+        "nothing" => "This item needs no evidence; anything attached helps the reviewer.".to_string(),
+        wanted => format!("This item needs {wanted}."),
+    };
+    let current = item.evidence.iter().filter(|e| e.withdrawn_at.is_none()).count();
+    view! {
+        <section class="panel" id="evidence" aria-labelledby="evidence-heading">
+            <h2 id="evidence-heading">"Evidence"</h2>
+            <p class="muted">{wanted}</p>
+            <FormAlert message=form_error(withdraw_result)/>
+            {if item.evidence.is_empty() {
+                view! { <p class="muted">"No evidence yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="evidence-list" aria-label="Evidence for this item">
+                        {item.evidence.iter().map(|e| {
+                            let withdrawn = e.withdrawn_at.is_some();
+                            let what = match (&e.document, &e.download, &e.url) {
+                                (Some(doc), Some(href), _) => view! { <a href=href.clone() download="">{doc.clone()}</a> }.into_any(),
+                                (Some(doc), None, Some(url)) => view! { <a href=url.clone() rel="noopener noreferrer" target="_blank">{doc.clone()}</a> }.into_any(),
+                                (None, Some(href), _) => view! {
+                                    <a href=href.clone() download="">{e.file_name.clone().unwrap_or_default()}</a>
+                                    <span class="muted">{e.size_bytes.map(|b| format!(" ({})", human_size(b)))}</span>
+                                }.into_any(),
+                                (_, _, Some(url)) => view! { <a href=url.clone() rel="noopener noreferrer" target="_blank">{url.clone()}</a> }.into_any(),
+                                _ => view! { <span>{e.document.clone().unwrap_or_default()}</span> }.into_any(),
+                            };
+                            let kind = match e.kind {
+                                crate::domain::items::EvidenceKind::Link => "Link",
+                                crate::domain::items::EvidenceKind::File => "File",
+                                crate::domain::items::EvidenceKind::Document => "Document",
+                            };
+                            let id = e.id.to_string();
+                            view! {
+                                <li class:withdrawn=withdrawn>
+                                    <span class="badge">{kind}</span> " " {what}
+                                    {withdrawn.then(|| view! { " " <span class="badge badge--warn">"Withdrawn"</span> })}
+                                    <p class="muted evidence-list__meta">
+                                        "Added by " {e.added_by.clone()} " · " <LocalTime millis=e.added_at/>
+                                        {(!e.note.is_empty()).then(|| format!(" · {}", e.note))}
+                                    </p>
+                                    {(item.can_work && !withdrawn).then(|| view! {
+                                        <ActionForm action=actions.withdraw attr:class="inline-form">
+                                            <input type="hidden" name="evidence_id" value=id.clone()/>
+                                            <button type="submit" class="button button--secondary button--small">"Withdraw"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            {(current == 0 && item.can_review).then(|| view! { <p class="muted">"Nothing to open yet."</p> })}
+            {item.can_work.then(|| view! {
+                <div class="evidence-forms">
+                    <ActionForm action=actions.add_link node_ref=link_form attr:novalidate=true attr:class="evidence-form" attr:aria-label="Add a link">
+                        <h3>"Add a link"</h3>
+                        <FormAlert message=form_error(link_result)/>
+                        <input type="hidden" name="item_id" value=item.id.to_string()/>
+                        <Field label="Link" name="url" kind="url" id="evidence-url" error=field_error(link_result, "url")/>
+                        <Field label="Note" name="note" id="evidence-link-note" error=field_error(link_result, "note")/>
+                        <SubmitButton label="Add link" busy_label="Adding…" pending=actions.add_link.pending()/>
+                    </ActionForm>
+                    <form method="post" enctype="multipart/form-data" action=format!("/items/{}/evidence/file", item.id) class="evidence-form" id="upload" aria-label="Upload a file">
+                        <h3>"Upload a file"</h3>
+                        <p class="field__hint">"PDF, PNG, JPEG, text, Markdown, CSV, JSON or ZIP."</p>
+                        <Field label="Note" name="note" id="evidence-file-note" error=Signal::derive(move || problem.get().filter(|(f, _)| *f == "note").map(|(_, m)| m))/>
+                        <div class="field" class:field--invalid=move || upload_error.get().is_some()>
+                            <label for="evidence-file">"File"</label>
+                            <input id="evidence-file" name="file" type="file" aria-describedby=move || upload_error.get().map(|_| "evidence-file-error")/>
+                            {move || problem.get().filter(|(f, _)| *f == "file").map(|(_, message)| view! { <p class="field__error" id="evidence-file-error">{message}</p> })}
+                        </div>
+                        <button type="submit" class="button">"Upload file"</button>
+                    </form>
+                    {(!item.citable.is_empty()).then(|| {
+                        let options = std::iter::once((String::new(), "Choose a document…".to_string()))
+                            .chain(item.citable.iter().map(|(id, label)| (id.to_string(), label.clone())))
+                            .collect::<Vec<_>>();
+                        view! {
+                            <ActionForm action=actions.cite attr:novalidate=true attr:class="evidence-form" attr:aria-label="Cite a service document">
+                                <h3>"Cite a service document"</h3>
+                                <FormAlert message=form_error(cite_result)/>
+                                <input type="hidden" name="item_id" value=item.id.to_string()/>
+                                <SelectField label="Document" name="document_version_id".to_string() options error=field_error(cite_result, "document_version_id")/>
+                                <input type="hidden" name="note" value=""/>
+                                <SubmitButton label="Cite document" busy_label="Citing…" pending=actions.cite.pending()/>
+                            </ActionForm>
+                        }
+                    })}
+                </div>
+            })}
+        </section>
+    }
 }

@@ -17,4 +17,5 @@ pub mod sessions;
 pub mod setup;
 pub mod status;
 pub mod teams;
+pub mod templates;
 pub mod verify;

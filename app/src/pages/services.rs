@@ -5,7 +5,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::services::{
     fetch_service, fetch_service_choices, fetch_service_edit_form, fetch_services, ApplyTemplate, CreateService,
@@ -15,12 +15,17 @@ use crate::components::field::{field_error, form_error, Field, FormAlert, Select
 use crate::components::local_time::LocalTime;
 use crate::components::readiness::{GateBadge, LevelBadge, ScoreBar, SeverityTag, StandingText};
 use crate::domain::checklist::{Level, TIERS};
+use crate::domain::documents::{DocumentKind, DocumentLine};
 use crate::domain::readiness::{Blocker, Standing};
 use crate::domain::services::{
     describe_action, tier_label, Environment, ServiceDetail, ServiceQuery, ServiceSort, ServiceSummary,
 };
+use crate::domain::uploads::UploadProblem;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
+
+/// A form problem carried back in the link: (field, message).
+type LinkProblem = Memo<Option<(&'static str, String)>>;
 
 /// (value, label) pairs with a first "any" choice.
 pub fn options(any: &str, choices: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
@@ -47,9 +52,10 @@ pub fn ServicesPage() -> impl IntoView {
                                 pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
                             });
                             view! {
-                                {page.can_register.then(|| view! {
-                                    <p class="page-actions"><a class="button" href="/services/new">"Register a service"</a></p>
-                                })}
+                                <p class="page-actions">
+                                    {page.can_register.then(|| view! { <a class="button" href="/services/new">"Register a service"</a> " " })}
+                                    <a class="button button--secondary" href="/templates">"Checklist templates"</a>
+                                </p>
                                 <Filters query=query.clone() teams=page.teams.clone()/>
                                 <ServiceList services=page.services filtered=query.is_filtered()/>
                                 {page.next.map(|next| {
@@ -247,6 +253,12 @@ struct ServiceActions {
 pub fn ServicePage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    // Read outside the Transition (see the layout on router lookups there).
+    let query = use_query_map();
+    let problem: LinkProblem = Memo::new(move |_| {
+        let query = query.read();
+        UploadProblem::from_query(|key| query.get_str(key)).map(|p| (p.field(), p.message()))
+    });
     let actions = ServiceActions { archive: ServerAction::new(), apply: ServerAction::new() };
     let service = Resource::new(
         move || (slug.get(), actions.archive.version().get(), actions.apply.version().get()),
@@ -256,7 +268,7 @@ pub fn ServicePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading service…"</p> }>
             {move || {
                 service.get().map(|answer| match answer {
-                    Ok(service) => view! { <ServiceView service actions/> }.into_any(),
+                    Ok(service) => view! { <ServiceView service actions problem/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <Title text="Service"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })
@@ -266,7 +278,7 @@ pub fn ServicePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceView(service: ServiceDetail, actions: ServiceActions) -> impl IntoView {
+fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkProblem) -> impl IntoView {
     let s = service.summary.clone();
     view! {
         <Title text=s.name.clone()/>
@@ -293,6 +305,7 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions) -> impl IntoView
             </section>
         })}
         <Checklists service=service.clone()/>
+        <Documents service=service.clone() problem/>
         {(service.can_manage && !service.templates_to_apply.is_empty()).then(|| view! { <ApplyTemplateForm service=service.clone() action=actions.apply/> })}
         <Activity service=service.clone()/>
         {service.can_manage.then(|| view! { <ArchiveForm service_id=s.id archived=s.archived action=actions.archive/> })}
@@ -360,14 +373,26 @@ fn GatePanel(service: ServiceDetail) -> impl IntoView {
 
 #[component]
 fn Checklists(service: ServiceDetail) -> impl IntoView {
+    let slug = service.summary.slug.clone();
+    let can_upgrade = service.can_manage && !service.summary.archived;
     service
         .checklists
         .into_iter()
         .map(|checklist| {
             let heading = format!("{} (version {})", checklist.name, checklist.version);
+            let upgrade = (can_upgrade && checklist.version < checklist.latest_version).then(|| {
+                let href = format!("/services/{slug}/upgrade/{}", checklist.template_id);
+                view! {
+                    <p class="notice">
+                        {format!("Version {} of this checklist is out. ", checklist.latest_version)}
+                        <a href=href>"Review the upgrade"</a>
+                    </p>
+                }
+            });
             view! {
                 <section class="panel checklist" aria-label=checklist.name.clone()>
                     <h2>{heading}</h2>
+                    {upgrade}
                     {checklist.sections.into_iter().map(|section| {
                         let percent = (section.counted > 0).then(|| section.passing * 100 / section.counted);
                         view! {
@@ -504,5 +529,80 @@ pub fn EditServicePage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The service's documents with their version history, and (for the team)
+/// the form to add one or a new version: a plain multipart post, so a file
+/// goes straight to the store and the form works without the script.
+#[component]
+fn Documents(service: ServiceDetail, problem: LinkProblem) -> impl IntoView {
+    if service.documents.is_empty() && !service.can_work {
+        return ().into_any();
+    }
+    let error = move |field: &'static str| {
+        Signal::derive(move || problem.get().filter(|(f, _)| *f == field).map(|(_, message)| message))
+    };
+    let document_options: Vec<(String, String)> = std::iter::once((String::new(), "A new document".to_string()))
+        .chain(service.documents.iter().map(|d| (d.id.to_string(), format!("New version of “{}”", d.title))))
+        .collect();
+    let kind_options: Vec<(String, String)> =
+        DocumentKind::ALL.iter().map(|k| (k.as_str().to_string(), k.label().to_string())).collect();
+    let file_error = error("file");
+    view! {
+        <section class="panel" id="documents" aria-labelledby="documents-heading">
+            <h2 id="documents-heading">"Documents"</h2>
+            {if service.documents.is_empty() {
+                view! { <p class="muted">"No audit reports, runbooks, architecture documents or post-mortems yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="documents" aria-label="Service documents">
+                        {service.documents.iter().map(document_line).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            {service.can_work.then(|| view! {
+                <form method="post" enctype="multipart/form-data" action=format!("/services/{}/documents", service.summary.slug) class="document-form" id="upload">
+                    <h3>"Add a document or a new version"</h3>
+                    <SelectField label="Document" name="document_id".to_string() options=document_options error=Signal::derive(|| None::<String>)/>
+                    <SelectField label="Kind" name="kind".to_string() options=kind_options hint="For a new document." error=error("kind")/>
+                    <Field label="Title" name="title" id="document-title" hint="For a new document." error=error("title")/>
+                    <Field label="Version" name="label" id="document-label" hint="e.g. v2 or 2026-Q3" error=error("label")/>
+                    <Field label="Date of the document" name="date" kind="date" id="document-date" error=error("date")/>
+                    <Field label="Link" name="url" kind="url" id="document-url" hint="A link, or a file below." error=error("url")/>
+                    <div class="field" class:field--invalid=move || file_error.get().is_some()>
+                        <label for="document-file">"File"</label>
+                        <input id="document-file" name="file" type="file" aria-describedby=move || file_error.get().map(|_| "document-file-error")/>
+                        {move || file_error.get().map(|message| view! { <p class="field__error" id="document-file-error">{message}</p> })}
+                    </div>
+                    <button type="submit" class="button">"Add document"</button>
+                </form>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+fn document_line(document: &DocumentLine) -> impl IntoView {
+    view! {
+        <li>
+            <p class="documents__title"><strong>{document.title.clone()}</strong> " " <span class="badge">{document.kind.label()}</span></p>
+            <ol class="documents__versions" aria-label=format!("Versions of {}", document.title)>
+                {document.versions.iter().map(|v| {
+                    let open = match (&v.download, &v.url) {
+                        (Some(href), _) => view! { <a href=href.clone() download="">{v.file_name.clone().unwrap_or_else(|| "Download".into())}</a> }.into_any(),
+                        (None, Some(url)) => view! { <a href=url.clone() rel="noopener noreferrer" target="_blank">"Open link"</a> }.into_any(),
+                        _ => ().into_any(),
+                    };
+                    view! {
+                        <li>
+                            <strong>{v.label.clone()}</strong> " · " {v.date.clone()} " · " {open}
+                            <span class="muted">" · added by " {v.added_by.clone()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </li>
     }
 }

@@ -135,6 +135,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     /// The server's background work (mail sent after a response).
     pub background: tokio_util::task::TaskTracker,
+    /// The server's evidence file store.
+    pub files: Arc<app::backend::file_store::FileStore>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -145,6 +147,7 @@ impl TestServer {
         let state = server::serve::app_state(settings, db.clone());
         let clock = state.clock.clone();
         let background = state.background.clone();
+        let files = state.files.clone();
         let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -156,7 +159,7 @@ impl TestServer {
                 .expect("test server");
         });
         let client = browser();
-        TestServer { base: format!("http://{addr}"), addr, db, clock, client, background, stop: Some(stop) }
+        TestServer { base: format!("http://{addr}"), addr, db, clock, client, background, files, stop: Some(stop) }
     }
 
     /// Waits (30 s at most) until the work that requests handed to the

@@ -1,0 +1,228 @@
+"""The readiness workflow at the sizes of issue 8, for `make bench`.
+
+Seeds a release server through its own API (no SQL behind its back):
+1,000 services in 10 teams, each with the three built-in templates
+(73 items each, 73,000 in all), and progress on every service: about 40 %
+of items done (a fifth of those with a link), 10 % in progress, 5 % not
+applicable with a justification. Then measures, against that database:
+
+* the service page, one client (p50/p99) and 32 connections (req/s);
+* the services list, filtered by team and sorted by score, one client;
+* ticking an item (status change, item settled and the service re-scored
+  in the same transaction), sequential, p50/p99;
+* a 25 MiB upload: the server's peak RSS increase while it streams.
+
+Returns table rows for bench-results/latest.md.
+"""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import random
+import statistics
+import threading
+import time
+import urllib.parse
+
+SERVICES = 1000
+TEAMS = 10
+TEMPLATES = (1, 2, 3)
+
+
+class Client:
+    """One keep-alive connection with the admin's cookie, per thread."""
+
+    def __init__(self, port, cookie):
+        self.port, self.cookie = port, cookie
+        self.local = threading.local()
+
+    def conn(self):
+        if not hasattr(self.local, "conn"):
+            self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        return self.local.conn
+
+    def request(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        headers["Cookie"] = self.cookie
+        headers["Origin"] = f"http://127.0.0.1:{self.port}"
+        for attempt in range(2):
+            try:
+                conn = self.conn()
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                del self.local.conn
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def call(self, endpoint, fields):
+        """A server function, the way the hydrated page calls it."""
+        body = urllib.parse.urlencode(fields)
+        status, data = self.request(
+            "POST",
+            f"/api/{endpoint}",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+        )
+        if status >= 400:
+            raise RuntimeError(f"{endpoint} {fields}: {status} {data[:200]!r}")
+        return json.loads(data) if data else None
+
+
+def seed(client):
+    """Teams, services, checklists and progress; returns the slugs."""
+    for n in range(TEAMS):
+        client.call("teams/create", {"name": f"Team {n:02}"})
+    slugs = [f"service-{n:04}" for n in range(SERVICES)]
+    rng = random.Random(7)
+
+    def register(n):
+        slug = slugs[n]
+        form = {
+            "form[name]": f"Service {n:04}",
+            "form[slug]": slug,
+            "form[team_id]": str(n % TEAMS + 1),
+            "form[tier]": str(rng.choice((1, 2, 2, 3))),
+            "form[environment]": "production",
+            "form[description]": "",
+            "form[repository_url]": "",
+            "form[docs_url]": "",
+            "form[launch_date]": f"2027-{n % 12 + 1:02}-15",
+        }
+        client.call("services/create", form)
+        page = client.call("services/one", {"slug": slug})
+        for template in TEMPLATES:
+            client.call("services/apply-template", {"service_id": str(page["summary"]["id"]), "template_id": str(template)})
+        return slug
+
+    def progress(slug):
+        page = client.call("services/one", {"slug": slug})
+        local = random.Random(slug)
+        ids = [item["id"] for c in page["checklists"] for s in c["sections"] for item in s["items"]]
+        for item in ids:
+            roll = local.random()
+            if roll < 0.40:
+                client.call("items/status", {"item_id": item, "version": 1, "status": "done", "justification": ""})
+                if local.random() < 0.2:
+                    client.call("items/evidence/link", {"item_id": item, "url": f"https://ci.example.com/{slug}/{item}", "note": ""})
+            elif roll < 0.50:
+                client.call("items/status", {"item_id": item, "version": 1, "status": "in-progress", "justification": ""})
+            elif roll < 0.55:
+                client.call("items/status", {"item_id": item, "version": 1, "status": "not-applicable", "justification": "Not part of this service."})
+        return len(ids)
+
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(register, range(SERVICES)))
+        items = sum(pool.map(progress, slugs))
+    return slugs, items, time.perf_counter() - t0
+
+
+def timed(fn, count):
+    """p50 and p99 (ms) of `count` sequential calls of fn()."""
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def get_page(client, path):
+    def fetch():
+        status, _ = client.request("GET", path, headers={"Accept": "text/html"})
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status}")
+    return fetch
+
+
+def tick_latency(client, slug, count=400):
+    """Status changes on one service's items, each re-scoring the service."""
+    page = client.call("services/one", {"slug": slug})
+    ids = [item["id"] for c in page["checklists"] for s in c["sections"] for item in s["items"]][:40]
+    versions = {}
+    for item in ids:
+        versions[item] = client.call("items/one", {"item_id": item})["version"]
+    cycle = ["in-progress", "done", "blocked", "not-started"]
+    step = {"n": 0}
+
+    def tick():
+        n = step["n"]
+        item = ids[n % len(ids)]
+        status = cycle[(n // len(ids)) % len(cycle)]
+        client.call("items/status", {"item_id": item, "version": versions[item], "status": status, "justification": ""})
+        versions[item] += 1
+        step["n"] += 1
+
+    return timed(tick, count)
+
+
+def upload_rss(client, pid, rss_mib, item_id):
+    """Peak RSS increase (MiB) while a 25 MiB file is uploaded."""
+    size = 25 * 1024 * 1024 - 4096
+    boundary = "benchboundary7d"
+    head = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nbench\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n"
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    line = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
+    before = rss_mib(pid)
+    peak = {"rss": before, "done": False}
+
+    def sample():
+        while not peak["done"]:
+            peak["rss"] = max(peak["rss"], rss_mib(pid))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=120)
+    conn.putrequest("POST", f"/items/{item_id}/evidence/file")
+    conn.putheader("Cookie", client.cookie)
+    conn.putheader("Origin", f"http://127.0.0.1:{client.port}")
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    conn.putheader("Content-Length", str(len(head) + size + len(tail)))
+    conn.endheaders()
+    conn.send(head)
+    sent = 0
+    chunk = line * 1024
+    while sent < size:
+        part = chunk[: size - sent]
+        conn.send(part)
+        sent += len(part)
+    conn.send(tail)
+    response = conn.getresponse()
+    response.read()
+    peak["done"] = True
+    sampler.join()
+    location = response.getheader("Location", "")
+    if response.status != 303 or "added=file" not in location:
+        raise RuntimeError(f"upload: {response.status} {location}")
+    return peak["rss"] - before
+
+
+def run(port, cookie, pid, rss_mib, wrk, latency, duration, connections):
+    client = Client(port, cookie)
+    slugs, items, seconds = seed(client)
+    slug = slugs[len(slugs) // 2]
+    service_p50, service_p99 = timed(get_page(client, f"/services/{slug}"), 300)
+    service_load = wrk(f"http://127.0.0.1:{port}/services/{slug}", duration, connections, cookie)
+    list_p50, list_p99 = timed(get_page(client, "/services?team=3&sort=score"), 300)
+    tick_p50, tick_p99 = tick_latency(client, slugs[1])
+    page = client.call("services/one", {"slug": slugs[2]})
+    item = page["checklists"][0]["sections"][0]["items"][0]["id"]
+    upload_mib = upload_rss(client, pid, rss_mib, item)
+    return [
+        f"| seeding through the API: {SERVICES:,} services x 3 templates ({items:,} items) with progress | {seconds:.0f} s | |",
+        f"| service page (3 checklists, 73 items), one client | p50 {service_p50:.2f} ms, p99 {service_p99:.2f} ms | p99 <= 20 ms |",
+        f"| service page, wrk -c{connections} | {service_load['rps']:.0f} req/s, {latency(service_load)} | |",
+        f"| services list, filtered by team and sorted by score, one client | p50 {list_p50:.2f} ms, p99 {list_p99:.2f} ms | p99 <= 20 ms |",
+        f"| ticking an item (settle + re-score in one transaction), sequential | p50 {tick_p50:.2f} ms, p99 {tick_p99:.2f} ms | p99 <= 20 ms |",
+        f"| 25 MiB upload, peak RSS increase while streaming | {upload_mib:.1f} MiB | <= 8 MiB |",
+    ]
