@@ -29,6 +29,7 @@ use crate::components::theme_toggle::current_theme;
 use crate::pages::{
     account::AccountPage,
     admin_settings::AdminSettingsPage,
+    due_soon::DueSoonPage,
     error::ErrorPage,
     forgot::ForgotPasswordPage,
     home::HomePage,
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account/sessions") view=SessionsPage/>
                         <Route path=path!("account/mfa") view=MfaPage/>
                         <Route path=path!("services") view=ServicesPage/>
+                        <Route path=path!("due-soon") view=DueSoonPage/>
                         <Route path=path!("services/new") view=NewServicePage/>
                         // Async, so an unknown service's 404 is the page's status.
                         <Route path=path!("services/:slug") view=ServicePage ssr=SsrMode::Async/>

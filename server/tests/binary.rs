@@ -183,3 +183,44 @@ fn create_admin_sets_up_a_fresh_install_once() {
     let again = run("eve@example.com", "another long passphrase");
     assert_one_line_failure(&again, "an account already exists");
 }
+
+#[test]
+fn scores_check_says_whether_stored_figures_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = preflight(dir.path()).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let ok = preflight(dir.path()).args(["scores", "check"]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("0 services checked; every stored figure agrees"));
+
+    // A service whose stored figures say "ready" with nothing behind them.
+    run_sql(
+        dir.path(),
+        &[
+            "INSERT INTO teams (name, name_key, created_at) VALUES ('T', 't', 0)",
+            "INSERT INTO services (slug, name, name_key, team_id, tier, description, environment, created_at, updated_at,
+                                   ready, score)
+             VALUES ('pay', 'Pay', 'pay', 1, 2, '', 'production', 0, 0, 1, 100)",
+        ],
+    );
+    let bad = preflight(dir.path()).args(["scores", "check"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains("pay: figures is stored as"),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+    assert_one_line_failure(&bad, "1 stored figures disagree with the items (1 services checked)");
+}
+
+/// Runs statements on the data directory's SQLite database.
+fn run_sql(data_dir: &std::path::Path, statements: &[&str]) {
+    let url = format!("sqlite://{}", data_dir.join("preflight.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = app::backend::Db::connect(&app::backend::DbOptions::new(&url)).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(db.pool()).await.unwrap();
+        }
+        db.close().await;
+    });
+}

@@ -314,6 +314,8 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     ("POST", "/api/items/evidence/withdraw", &[("evidence_id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/evidence/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
     ("GET", "/documents/versions/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
+    ("GET", "/due-soon", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/api/services/due-soon", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
     // Templates: everyone reads and exports; administrators import and edit.
     ("GET", "/templates", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/templates/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),

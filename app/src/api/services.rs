@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::services::{ServiceDetail, ServiceForm, ServicePage};
+use crate::domain::services::{DueItem, ServiceDetail, ServiceForm, ServicePage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -100,6 +100,15 @@ mod server {
             version: record.version,
             summary: record.summary,
         })
+    }
+
+    pub async fn due_soon() -> Result<Vec<DueItem>, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let now = caller.state.clock.now_millis();
+        // Administrators act on every service; everyone else on their teams'.
+        let teams: Option<Vec<i64>> =
+            (caller.me.user.role != Role::Admin).then(|| caller.me.principal.teams.iter().map(|(id, _)| *id).collect());
+        Ok(checklists::due_soon(&caller.state.db, teams.as_deref(), now).await?)
     }
 
     /// The service and the teams it could move to, for its edit form.
@@ -202,4 +211,11 @@ pub async fn set_service_archived(service_id: i64, archived: bool) -> Result<(),
 #[server(endpoint = "services/apply-template")]
 pub async fn apply_template(service_id: i64, template_id: String) -> Result<(), AppError> {
     crate::backend::respond(server::apply(service_id, template_id).await)
+}
+
+/// Approved items going stale within 14 days on the services the caller
+/// works on (every service for administrators), soonest first.
+#[server(endpoint = "services/due-soon")]
+pub async fn fetch_due_soon() -> Result<Vec<DueItem>, AppError> {
+    crate::backend::respond(server::due_soon().await)
 }

@@ -152,3 +152,54 @@ pub async fn for_service(db: &Db, service_id: i64, tier: u8, now: i64) -> Result
     result.waived.sort_by_key(|item| item.at);
     Ok(result)
 }
+
+/// Approved items of live services that go stale within
+/// [`DUE_SOON_DAYS`] (or already have), soonest first, for the services
+/// of `teams` (every team when `None`). One statement.
+pub async fn due_soon(
+    db: &Db,
+    teams: Option<&[i64]>,
+    now: i64,
+) -> Result<Vec<crate::domain::services::DueItem>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Due {
+        id: i64,
+        title: String,
+        service_name: String,
+        service_slug: String,
+        team_name: String,
+        severity: String,
+        stale_at: i64,
+    }
+    let team_filter = match teams {
+        None => String::new(),
+        Some([]) => return Ok(Vec::new()),
+        // Ids are integers from the caller's own memberships, not text.
+        Some(ids) => format!(" AND s.team_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+    };
+    let sql = format!(
+        "SELECT si.id, ti.title, s.name AS service_name, s.slug AS service_slug, t.name AS team_name, ti.severity,
+                si.complete_since + ti.valid_days * {DAY_MS} AS stale_at
+         FROM service_items si
+         JOIN services s ON s.id = si.service_id
+         JOIN teams t ON t.id = s.team_id
+         JOIN template_items ti ON ti.id = si.template_item_id
+         WHERE si.removed_at IS NULL AND s.archived_at IS NULL AND si.complete_since IS NOT NULL
+           AND ti.valid_days > 0 AND si.complete_since + ti.valid_days * {DAY_MS} <= $1{team_filter}
+         ORDER BY stale_at, si.id LIMIT 500"
+    );
+    let rows: Vec<Due> = sqlx::query_as(&sql).bind(now + DUE_SOON_DAYS * DAY_MS).fetch_all(db.pool()).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(crate::domain::services::DueItem {
+                item_id: r.id,
+                title: r.title,
+                service_name: r.service_name,
+                service_slug: r.service_slug,
+                team_name: r.team_name,
+                severity: decode_word(r.severity)?,
+                stale_at: r.stale_at,
+            })
+        })
+        .collect()
+}

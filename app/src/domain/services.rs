@@ -368,6 +368,19 @@ pub struct ItemRef {
     pub at: Option<i64>,
 }
 
+/// An approved item going stale soon, in the "due soon" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueItem {
+    pub item_id: i64,
+    pub title: String,
+    pub service_name: String,
+    pub service_slug: String,
+    pub team_name: String,
+    pub severity: super::checklist::Severity,
+    /// When its approval goes (or went) stale.
+    pub stale_at: i64,
+}
+
 /// One line of a service's recent activity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {

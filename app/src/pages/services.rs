@@ -54,6 +54,8 @@ pub fn ServicesPage() -> impl IntoView {
                             view! {
                                 <p class="page-actions">
                                     {page.can_register.then(|| view! { <a class="button" href="/services/new">"Register a service"</a> " " })}
+                                    <a class="button button--secondary" href="/due-soon">"Due soon"</a>
+                                    " "
                                     <a class="button button--secondary" href="/templates">"Checklist templates"</a>
                                 </p>
                                 <Filters query=query.clone() teams=page.teams.clone()/>
