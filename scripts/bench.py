@@ -398,6 +398,7 @@ def main():
     ap.add_argument("--login-connections", type=int, default=4, help="concurrent sign-ins with the right password")
     ap.add_argument("--flood-rate", type=int, default=1000, help="failed sign-ins per second sent during the flood")
     ap.add_argument("--flood-connections", type=int, default=64, help="connections the flood spreads over")
+    ap.add_argument("--readiness-only", action="store_true", help="only the readiness workflow at 1,000 services")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk not found (apt-get install wrk, or run `make bench`)")
@@ -412,6 +413,19 @@ def main():
             input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL,
         )
         hash_params = argon2_params(data_dir)
+        if args.readiness_only:
+            port = free_port()
+            proc = start(args.bin, args.site_root, data_dir, port)
+            wait_ready(port, proc)
+            try:
+                rows = bench_readiness.run(
+                    port, sign_in(port, email, password), proc.pid, rss_mib, wrk, latency, args.duration,
+                    args.connections,
+                )
+            finally:
+                stop(proc)
+            print("\n".join(rows))
+            return
         starts = []
         for _ in range(args.starts):
             port = free_port()
@@ -437,10 +451,12 @@ def main():
         loaded_rss = rss_mib(proc.pid)
         logins = login_throughput(port, email, password, args.duration, args.login_connections, data_dir)
         page_flood, flood, flood_rss = page_under_flood(proc, port, cookie, args, data_dir)
-        readiness_rows = bench_readiness.run(
-            port, cookie, proc.pid, rss_mib, wrk, latency, args.duration, args.connections
-        )
-        stop(proc)
+        try:
+            readiness_rows = bench_readiness.run(
+                port, cookie, proc.pid, rss_mib, wrk, latency, args.duration, args.connections
+            )
+        finally:
+            stop(proc)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -144,26 +144,26 @@ def tick_latency(client, slug, count=400):
     """Status changes on one service's items, each re-scoring the service."""
     page = client.call("services/one", {"slug": slug})
     ids = [item["id"] for c in page["checklists"] for s in c["sections"] for item in s["items"]][:40]
-    versions = {}
+    state = {}
     for item in ids:
-        versions[item] = client.call("items/one", {"item_id": item})["version"]
-    cycle = ["in-progress", "done", "blocked", "not-started"]
+        read = client.call("items/one", {"item_id": item})
+        state[item] = [read["version"], read["status"]]
     step = {"n": 0}
 
     def tick():
-        n = step["n"]
-        item = ids[n % len(ids)]
-        status = cycle[(n // len(ids)) % len(cycle)]
-        client.call("items/status", {"item_id": item, "version": versions[item], "status": status, "justification": ""})
-        versions[item] += 1
+        # Always a real change (setting the same status again changes nothing).
+        item = ids[step["n"] % len(ids)]
+        version, current = state[item]
+        status = "blocked" if current != "blocked" else "done"
+        client.call("items/status", {"item_id": item, "version": version, "status": status, "justification": ""})
+        state[item] = [version + 1, status]
         step["n"] += 1
 
     return timed(tick, count)
 
 
-def upload_rss(client, pid, rss_mib, item_id):
-    """Peak RSS increase (MiB) while a 25 MiB file is uploaded."""
-    size = 25 * 1024 * 1024 - 4096
+def upload_rss(client, pid, rss_mib, item_id, size=25 * 1024 * 1024 - 4096):
+    """Peak RSS increase (MiB) while a file of `size` bytes is uploaded."""
     boundary = "benchboundary7d"
     head = (
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nbench\r\n"
@@ -217,6 +217,9 @@ def run(port, cookie, pid, rss_mib, wrk, latency, duration, connections):
     tick_p50, tick_p99 = tick_latency(client, slugs[1])
     page = client.call("services/one", {"slug": slugs[2]})
     item = page["checklists"][0]["sections"][0]["items"][0]["id"]
+    # The process's first upload also starts the blocking-pool threads that
+    # file I/O runs on (their stacks and allocator heaps): measured apart.
+    first_mib = upload_rss(client, pid, rss_mib, item, size=1024 * 1024)
     upload_mib = upload_rss(client, pid, rss_mib, item)
     return [
         f"| seeding through the API: {SERVICES:,} services x 3 templates ({items:,} items) with progress | {seconds:.0f} s | |",
@@ -224,5 +227,6 @@ def run(port, cookie, pid, rss_mib, wrk, latency, duration, connections):
         f"| service page, wrk -c{connections} | {service_load['rps']:.0f} req/s, {latency(service_load)} | |",
         f"| services list, filtered by team and sorted by score, one client | p50 {list_p50:.2f} ms, p99 {list_p99:.2f} ms | p99 <= 20 ms |",
         f"| ticking an item (settle + re-score in one transaction), sequential | p50 {tick_p50:.2f} ms, p99 {tick_p99:.2f} ms | p99 <= 20 ms |",
-        f"| 25 MiB upload, peak RSS increase while streaming | {upload_mib:.1f} MiB | <= 8 MiB |",
+        f"| first upload of the process (1 MiB; starts the file I/O threads), peak RSS increase | {first_mib:.1f} MiB | |",
+        f"| 25 MiB upload after it, peak RSS increase while streaming | {upload_mib:.1f} MiB | <= 8 MiB |",
     ]
