@@ -45,7 +45,7 @@ use crate::pages::{
     setup::SetupPage,
     status::StatusPage,
     teams::{TeamPage, TeamsPage},
-    templates::{TemplatePage, TemplatesPage, UpgradePage},
+    templates::{NewTemplatePage, TemplatePage, TemplatesPage, UpgradePage},
     verify::VerifyPage,
 };
 
@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("services/:slug/upgrade/:template") view=UpgradePage ssr=SsrMode::Async/>
                         <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("templates") view=TemplatesPage/>
+                        <Route path=path!("templates/new") view=NewTemplatePage/>
                         <Route path=path!("templates/:id") view=TemplatePage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) is the page's status.
                         <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>

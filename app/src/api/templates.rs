@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::domain::templates::{TemplateDetail, TemplateSummary, UpgradePreview};
+use crate::domain::checklist::TemplateFile;
+use crate::domain::templates::{SaveOutcome, TemplateDetail, TemplateSummary, UpgradePreview};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -31,6 +32,22 @@ mod server {
         let id = templates::import(&caller.state.db, caller.actor(), &source, caller.state.clock.now_millis()).await?;
         leptos_axum::redirect(&format!("/templates/{id}"));
         Ok(())
+    }
+
+    pub async fn save(file: TemplateFile) -> Result<SaveOutcome, AppError> {
+        let caller = caller(Action::ManageTemplates)?;
+        let problems = crate::domain::checklist::problems(&file);
+        if !problems.is_empty() {
+            return Ok(SaveOutcome::Problems(problems));
+        }
+        let now = caller.state.clock.now_millis();
+        match templates::save(&caller.state.db, caller.actor(), file, "template.id", now).await {
+            Ok(template_id) => Ok(SaveOutcome::Saved { template_id }),
+            Err(AppError::Invalid { field, message }) => {
+                Ok(SaveOutcome::Problems(vec![crate::domain::checklist::TemplateProblem { field, message }]))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The service by slug, with the caller allowed to manage it.
@@ -88,4 +105,12 @@ pub async fn fetch_upgrade(slug: String, template_id: i64) -> Result<UpgradePrev
 #[server(endpoint = "services/upgrade")]
 pub async fn upgrade_checklist(slug: String, template_id: i64, to_version: u32) -> Result<(), AppError> {
     crate::backend::respond(server::upgrade(slug, template_id, to_version).await)
+}
+
+/// Saves a template from the form editor: a new template, or the next
+/// version of the custom template with its id. Problems come back named by
+/// field instead of saving.
+#[server(endpoint = "templates/save", input = leptos::server_fn::codec::Json)]
+pub async fn save_template(file: TemplateFile) -> Result<SaveOutcome, AppError> {
+    crate::backend::respond(server::save(file).await)
 }

@@ -323,8 +323,20 @@ pub async fn import(
     text: &str,
     now: i64,
 ) -> Result<i64, crate::error::AppError> {
+    save(db, actor, read_source(text)?, "source", now).await
+}
+
+/// Saves a checked template (from the TOML import or the form editor): a
+/// new custom template, or the next version of the custom template with
+/// its id. `field` names the form field a refusal belongs to.
+pub async fn save(
+    db: &Db,
+    actor: super::audit::Actor<'_>,
+    mut file: TemplateFile,
+    field: &'static str,
+    now: i64,
+) -> Result<i64, crate::error::AppError> {
     use crate::error::AppError;
-    let mut file = read_source(text)?;
     let known: Option<(i64, i64, i64)> =
         sqlx::query_as("SELECT id, built_in, latest_version FROM templates WHERE key = $1")
             .bind(&file.template.id)
@@ -336,7 +348,7 @@ pub async fn import(
     };
     if built_in != 0 {
         return Err(AppError::invalid(
-            "source",
+            field,
             "That id belongs to a built-in template, which changes only with Preflight. Give your copy its own id.",
         ));
     }
@@ -405,10 +417,17 @@ pub async fn detail(
     .fetch_one(db.pool())
     .await?;
     let source = export(db, template_id, None).await?.map(|(_, source)| source).unwrap_or_default();
+    let latest_id = latest_version_id(db.pool(), template_id).await?;
+    let file = match latest_id {
+        Some(id) => version_file(&mut *db.pool().acquire().await?, id).await?,
+        None => None,
+    };
+    let Some(file) = file else { return Ok(None) };
     Ok(Some(crate::domain::templates::TemplateDetail {
         summary,
         versions: versions.into_iter().map(|(v, at)| (v as u32, at)).collect(),
         source,
+        file,
         services: services as u32,
         services_behind: behind as u32,
     }))

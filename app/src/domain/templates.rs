@@ -101,6 +101,8 @@ pub struct TemplateDetail {
     pub versions: Vec<(u32, i64)>,
     /// The latest version as TOML, in the format it is imported in.
     pub source: String,
+    /// The latest version, for the form editor.
+    pub file: TemplateFile,
     /// Services that apply it, and those on an older version.
     pub services: u32,
     pub services_behind: u32,
@@ -116,4 +118,29 @@ pub struct UpgradePreview {
     pub from_version: u32,
     pub to_version: u32,
     pub diff: VersionDiff,
+}
+
+/// What saving the form editor's template gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    /// Saved as this template (a new one, or its next version).
+    Saved { template_id: i64 },
+    /// Not saved: every problem, named by field (`items[2].approvals`).
+    Problems(Vec<super::checklist::TemplateProblem>),
+}
+
+/// An empty item for the form editor, in `section`.
+pub fn new_item(section: &str) -> ItemDef {
+    ItemDef {
+        id: format!("{section}."),
+        title: String::new(),
+        guidance: String::new(),
+        severity: super::checklist::Severity::Medium,
+        level: super::checklist::Level::Bronze,
+        evidence: super::checklist::EvidenceRule::LinkOrFile,
+        approvals: 1,
+        valid_days: 365,
+        auto: None,
+        tiers: None,
+    }
 }

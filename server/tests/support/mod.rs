@@ -32,21 +32,34 @@ macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(app::backend::Backend::Sqlite).await
+                #[test]
+                fn $name() {
+                    $crate::support::test_runtime().block_on(super::$name(app::backend::Backend::Sqlite))
                 }
             )*
         }
         mod postgres {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(app::backend::Backend::Postgres).await
+                #[test]
+                fn $name() {
+                    $crate::support::test_runtime().block_on(super::$name(app::backend::Backend::Postgres))
                 }
             )*
         }
     };
+}
+
+/// The runtime a database test runs on, and the test server with it: two
+/// workers with the stacks the `preflight` binary gives its own (8 MiB,
+/// see server/src/main.rs). With tokio's default 2 MiB a debug build of
+/// the item page's render overflowed now and then.
+pub fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(8 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .expect("test runtime")
 }
 
 /// A fresh, empty database of the given backend. Dropping it removes the
