@@ -86,6 +86,13 @@ for ((round = 1; round <= rounds; round++)); do
       rm -f "$out"
     fi
   done
+  # Every PostgreSQL test creates a database of its own and leaves it; over
+  # hundreds of runs they filled the disk (20 rounds: the last two failed).
+  psql -qAt "$PREFLIGHT_TEST_POSTGRES_URL" \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'preflight_test_%'" 2>/dev/null |
+    while read -r db; do
+      psql -q "$PREFLIGHT_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1
+    done
   if ((round % 10 == 0)); then
     echo "soak: $round rounds, $runs runs, $hangs hangs, $failures failures, $(($(date +%s) - started)) s"
   fi
