@@ -6,40 +6,28 @@
 use sqlx::FromRow;
 
 use super::db::decode_word;
-use super::templates::{parse_auto, parse_tiers};
+use super::figures::{FactsRow, FACTS_COLUMNS};
 use super::Db;
-use crate::domain::checklist::{EvidenceRule, Level, Severity};
-use crate::domain::readiness::{stale_at, standing, ItemFacts, ItemStatus, Standing, DAY_MS};
+use crate::domain::checklist::{Level, Severity};
+use crate::domain::readiness::{stale_at, standing, Standing, DAY_MS};
 use crate::domain::services::{AppliedChecklist, ItemLine, ItemRef, SectionProgress};
 
 /// Approved items going stale within this many days are "due soon".
 pub const DUE_SOON_DAYS: i64 = 14;
 
+/// An item with its scoring facts (the same columns the stored figures
+/// are computed from) and what the page shows beside them.
 #[derive(FromRow)]
 struct Row {
-    id: i64,
+    #[sqlx(flatten)]
+    facts: FactsRow,
     template_id: i64,
     template_name: String,
     version: i64,
     latest_version: i64,
     section_name: String,
     title: String,
-    severity: String,
-    level: String,
-    evidence_rule: String,
-    approvals_required: i64,
-    valid_days: i64,
-    auto_signal: Option<String>,
-    tiers: Option<String>,
-    status: String,
-    na_accepted_at: Option<i64>,
-    has_link: i64,
-    has_file: i64,
-    approvals: i64,
-    complete_since: Option<i64>,
-    rejection: Option<String>,
-    waiver_expires_at: Option<i64>,
-    evidence: i64,
+    evidence_count: i64,
 }
 
 /// The checklists of one service, and its blocking, waived and due-soon
@@ -52,13 +40,12 @@ pub struct ServiceChecklists {
 }
 
 pub async fn for_service(db: &Db, service_id: i64, tier: u8, now: i64) -> Result<ServiceChecklists, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT si.id, st.template_id, v.name AS template_name, v.version, t.latest_version,
-                sec.name AS section_name, ti.title, ti.severity, ti.level, ti.evidence AS evidence_rule,
-                ti.approvals AS approvals_required, ti.valid_days, ti.auto_signal, ti.tiers,
-                si.status, si.na_accepted_at, si.has_link, si.has_file, si.approvals, si.complete_since,
-                si.rejection, si.waiver_expires_at,
-                (SELECT COUNT(*) FROM evidence e WHERE e.service_item_id = si.id AND e.withdrawn_at IS NULL) AS evidence
+    let sql = format!(
+        "SELECT st.template_id, v.name AS template_name, v.version, t.latest_version,
+                sec.name AS section_name, ti.title, {FACTS_COLUMNS},
+                si.has_link, si.has_file, si.approvals, si.waiver_expires_at,
+                (SELECT COUNT(*) FROM evidence e WHERE e.service_item_id = si.id AND e.withdrawn_at IS NULL)
+                  AS evidence_count
          FROM service_items si
          JOIN service_templates st ON st.id = si.service_template_id
          JOIN templates t ON t.id = st.template_id
@@ -66,36 +53,18 @@ pub async fn for_service(db: &Db, service_id: i64, tier: u8, now: i64) -> Result
          JOIN template_items ti ON ti.id = si.template_item_id
          JOIN template_sections sec ON sec.template_version_id = v.id AND sec.key = ti.section_key
          WHERE si.service_id = $1 AND si.removed_at IS NULL
-         ORDER BY st.id, sec.position, ti.position",
-    )
-    .bind(service_id)
-    .fetch_all(db.pool())
-    .await?;
+         ORDER BY st.id, sec.position, ti.position"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(service_id).fetch_all(db.pool()).await?;
 
     let mut result =
         ServiceChecklists { checklists: Vec::new(), blocking: Vec::new(), waived: Vec::new(), due_soon: Vec::new() };
     for row in rows {
-        let facts = ItemFacts {
-            severity: decode_word::<Severity>(row.severity)?,
-            level: decode_word::<Level>(row.level)?,
-            evidence: decode_word::<EvidenceRule>(row.evidence_rule)?,
-            approvals_required: row.approvals_required as u8,
-            valid_days: row.valid_days as u32,
-            auto: row.auto_signal.as_deref().and_then(parse_auto),
-            applies: parse_tiers(row.tiers.as_deref()).is_none_or(|t| t.contains(&tier)),
-            status: decode_word::<ItemStatus>(row.status)?,
-            not_applicable_accepted: row.na_accepted_at.is_some(),
-            has_link: row.has_link > 0,
-            has_file: row.has_file > 0,
-            approvals: row.approvals.clamp(0, 255) as u8,
-            complete_since: row.complete_since,
-            rejection: row.rejection,
-            waiver_expires_at: row.waiver_expires_at,
-        };
+        let (id, facts) = row.facts.into_facts(tier)?;
         let standing = standing(&facts, now);
         let gating = facts.severity == Severity::Critical || facts.level == Level::Bronze;
         let item_ref = |at: Option<i64>| ItemRef {
-            id: row.id,
+            id,
             title: row.title.clone(),
             checklist: row.template_name.clone(),
             severity: facts.severity,
@@ -135,13 +104,13 @@ pub async fn for_service(db: &Db, service_id: i64, tier: u8, now: i64) -> Result
         section.counted += u32::from(standing.counts());
         section.passing += u32::from(standing.counts() && standing.passes());
         section.items.push(ItemLine {
-            id: row.id,
+            id,
             title: row.title,
             severity: facts.severity,
             level: facts.level,
             status: facts.status,
             standing,
-            evidence: row.evidence as u32,
+            evidence: row.evidence_count as u32,
             approvals: facts.approvals,
             approvals_required: facts.approvals_required,
         });

@@ -89,16 +89,7 @@ pub async fn add(
     let (blob, file_name) = match content {
         Content::Link(_) => (None, None),
         Content::File { sha256, size, kind, file_name } => {
-            sqlx::query(
-                "INSERT INTO blobs (sha256, size_bytes, kind, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(sha256)
-            .bind(size as i64)
-            .bind(kind)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            super::evidence::record_blob(&mut tx, sha256, size, kind, now).await?;
             (Some(sha256.to_string()), Some(clean_file_name(file_name)))
         }
     };

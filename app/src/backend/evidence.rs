@@ -66,16 +66,7 @@ pub async fn add(
     let (kind, blob, file_name, document_version) = match evidence {
         NewEvidence::Link { .. } => (EvidenceKind::Link, None, None, None),
         NewEvidence::File { sha256, size, kind, file_name } => {
-            sqlx::query(
-                "INSERT INTO blobs (sha256, size_bytes, kind, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(sha256)
-            .bind(size as i64)
-            .bind(kind)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            record_blob(&mut tx, sha256, size, kind, now).await?;
             (EvidenceKind::File, Some(sha256.to_string()), Some(clean_file_name(file_name)), None)
         }
         NewEvidence::Document { version_id } => {
@@ -118,6 +109,28 @@ pub async fn add(
     let entry = actor.entry("evidence.added", "item", item_id, Some(detail.to_string()));
     items::finish(tx, owner, item_id, entry, now).await?;
     Ok(id)
+}
+
+/// Records a stored file's bytes (once per content address), inside the
+/// transaction of the row that will point at them.
+pub async fn record_blob(
+    conn: &mut sqlx::AnyConnection,
+    sha256: &str,
+    size: u64,
+    kind: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size_bytes, kind, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(size as i64)
+    .bind(kind)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A file name fit to show and to offer as a download name: no path, no

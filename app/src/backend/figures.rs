@@ -36,9 +36,11 @@ const RAW_APPROVALS: &str = "(SELECT COUNT(DISTINCT r.reviewer_id) FROM reviews 
 const RAW_WAIVER: &str =
     "(SELECT MAX(w.expires_at) FROM waivers w WHERE w.service_item_id = si.id AND w.state = 'granted')";
 
-/// One item of a service with everything scoring needs.
+/// One item of a service with everything scoring needs: the columns of
+/// [`FACTS_COLUMNS`] plus `has_link`, `has_file`, `approvals` and
+/// `waiver_expires_at` (stored, or computed from the raw rows).
 #[derive(FromRow)]
-struct FactsRow {
+pub struct FactsRow {
     id: i64,
     status: String,
     na_accepted_at: Option<i64>,
@@ -58,7 +60,7 @@ struct FactsRow {
 }
 
 impl FactsRow {
-    fn into_facts(self, tier: u8) -> Result<(i64, ItemFacts), sqlx::Error> {
+    pub fn into_facts(self, tier: u8) -> Result<(i64, ItemFacts), sqlx::Error> {
         let applies = parse_tiers(self.tiers.as_deref()).is_none_or(|tiers| tiers.contains(&tier));
         Ok((
             self.id,
@@ -83,7 +85,7 @@ impl FactsRow {
     }
 }
 
-const FACTS_COLUMNS: &str = "si.id, si.status, si.na_accepted_at, si.complete_since, si.rejection,
+pub const FACTS_COLUMNS: &str = "si.id, si.status, si.na_accepted_at, si.complete_since, si.rejection,
        ti.severity, ti.level, ti.evidence, ti.approvals AS approvals_required, ti.valid_days, ti.auto_signal, ti.tiers";
 
 /// The service's current items (in template and item order) with their
