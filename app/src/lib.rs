@@ -29,6 +29,7 @@ use crate::components::theme_toggle::current_theme;
 use crate::pages::{
     account::AccountPage,
     admin_settings::AdminSettingsPage,
+    audit::AuditPage,
     due_soon::DueSoonPage,
     error::ErrorPage,
     forgot::ForgotPasswordPage,
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("templates/:id") view=TemplatePage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) is the page's status.
                         <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                        <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("teams") view=TeamsPage/>
                         <Route path=path!("teams/:id") view=TeamPage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) or 404 is the page's status.

@@ -34,6 +34,11 @@ pub enum Command {
         /// Where to write the backup; must not exist yet.
         file: PathBuf,
     },
+    /// The tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Stored readiness figures.
     Scores {
         #[command(subcommand)]
@@ -53,4 +58,16 @@ pub enum ScoresCommand {
     /// Recompute every service's figures from its items, evidence and
     /// reviews; name every stored figure that disagrees (exit 1 if any).
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit trail's hash chain entry by entry and name the first
+    /// broken entry (exit 1). With --file, check an exported JSON Lines
+    /// file instead, without the database.
+    Verify {
+        /// An export from the audit trail page (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
 }

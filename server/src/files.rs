@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in caller, or the answer for someone who is not.
-fn signed_in(auth: &RequestAuth) -> Result<&CurrentUser, Response> {
+pub(crate) fn signed_in(auth: &RequestAuth) -> Result<&CurrentUser, Response> {
     auth.user().ok_or_else(|| Redirect::to("/login").into_response())
 }
 
@@ -56,7 +56,7 @@ fn actor<'a>(me: &'a CurrentUser, auth: &'a RequestAuth) -> Actor<'a> {
 }
 
 /// The answer for an error that is not about a form field.
-fn refusal(err: AppError) -> Response {
+pub(crate) fn refusal(err: AppError) -> Response {
     let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, format!("{err}\n")).into_response()
 }
@@ -392,7 +392,7 @@ async fn send(state: &AppState, file: evidence::Download) -> Response {
 
 /// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII
 /// fallback and the exact name percent-encoded.
-fn attachment(name: &str) -> String {
+pub(crate) fn attachment(name: &str) -> String {
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);

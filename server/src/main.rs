@@ -8,7 +8,7 @@ use clap::Parser;
 
 use app::backend::{accounts, migrations, Db, DbOptions};
 use app::error::AppError;
-use server::cli::{Cli, Command, ScoresCommand};
+use server::cli::{AuditCommand, Cli, Command, ScoresCommand};
 use server::settings::Settings;
 use server::{logging, ops, serve};
 
@@ -97,6 +97,32 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
                     disagreements.len()
                 ))
             }
+        }
+        Command::Audit { command: AuditCommand::Verify { file: Some(file) } } => {
+            let opened = std::fs::File::open(&file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+            let report = app::backend::audit_chain::verify_export(std::io::BufReader::new(opened))
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let h = &report.header;
+            let what = if h.complete { "the whole chain".to_string() } else { format!("an excerpt ({})", h.filter) };
+            println!(
+                "{}: {} entries of {what} verified; chain head at export: entry {} hash {}",
+                file.display(),
+                report.entries,
+                h.head.seq,
+                h.head.hash
+            );
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { file: None } } => {
+            let db = Db::connect(&DbOptions::new(&settings.database_url)).await.map_err(|e| e.to_string())?;
+            let verified = app::backend::audit::verify(&db).await;
+            db.close().await;
+            let verified = verified.map_err(|e| format!("the audit trail does not verify: {e}"))?;
+            println!(
+                "{} audit entries verified; chain head: entry {} hash {}",
+                verified.entries, verified.head.seq, verified.head.hash
+            );
+            Ok(())
         }
         Command::Backup { file } => {
             let report = ops::backup(&settings.database_url, &file).await.map_err(|e| e.to_string())?;

@@ -19,7 +19,9 @@ use app::{shell, App};
 
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
-use crate::{client_addr, deadline, files, gate, headers, health, metrics::Metrics, observe, panic_page, session};
+use crate::{
+    client_addr, deadline, exports, files, gate, headers, health, metrics::Metrics, observe, panic_page, session,
+};
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
     let https = settings.is_https();
@@ -42,6 +44,7 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
     // Evidence files: the same caller and cross-site checks, but no render
     // deadline (a 25 MiB upload or download on a slow link takes its time).
     let files = files::routes()
+        .merge(exports::routes())
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));

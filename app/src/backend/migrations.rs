@@ -19,6 +19,9 @@ use super::db::{Backend, Db};
 static SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// The migration that turns the audit trail into a hash chain.
+const AUDIT_CHAIN_VERSION: i64 = 7;
+
 /// Arbitrary constant naming Preflight's migration lock in PostgreSQL.
 const PG_MIGRATION_LOCK: i64 = 0x5052_4546_4c49_4748; // "PREFLIGH"
 
@@ -129,6 +132,11 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
         .map_err(History)?;
         report.applied.push(m.version);
         report.current = Some(m.version);
+        if m.version == AUDIT_CHAIN_VERSION {
+            // Entries written before the chain existed join it now, in the
+            // same transaction as the columns that hold their hashes.
+            super::audit::seal_unchained(&mut tx).await.map_err(failed)?;
+        }
     }
     tx.commit().await.map_err(History)?;
     Ok(report)

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod caller;
 pub mod checklists;

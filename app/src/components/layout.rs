@@ -15,7 +15,7 @@ use crate::domain::access::Role;
 const NAV_ITEMS: &[(&str, &str)] =
     &[("/", "Overview"), ("/services", "Services"), ("/teams", "Teams"), ("/status", "System status")];
 /// Added for reviewers (auditors and administrators).
-const REVIEWER_NAV_ITEMS: &[(&str, &str)] = &[("/reviews", "Reviews")];
+const REVIEWER_NAV_ITEMS: &[(&str, &str)] = &[("/reviews", "Reviews"), ("/audit", "Audit trail")];
 /// Added for administrators.
 const ADMIN_NAV_ITEMS: &[(&str, &str)] = &[("/admin/users", "People"), ("/admin/settings", "Settings")];
 

@@ -155,6 +155,8 @@ pub enum Action {
     ReviewEvidence,
     /// Download evidence files (viewers only when an admin allows it).
     DownloadEvidence,
+    /// Browse, filter and export the audit trail.
+    ReadAuditTrail,
     /// Change one's own name, email, password and MFA.
     ManageOwnAccount,
 }
@@ -176,7 +178,7 @@ pub fn can(who: Option<&Principal>, action: Action, policy: &Policy) -> bool {
     match action {
         Action::ReadDashboard | Action::ManageOwnAccount => true,
         Action::ManageUsers | Action::ManageTeams | Action::ManageSettings | Action::ManageTemplates => false,
-        Action::ReviewEvidence => p.role == Role::Auditor,
+        Action::ReviewEvidence | Action::ReadAuditTrail => p.role == Role::Auditor,
         Action::DownloadEvidence => p.role != Role::Viewer || policy.viewers_may_download_evidence,
         Action::ManageTeamMembers { team_id } | Action::ManageTeamServices { team_id } => {
             p.role == Role::Member && p.team_role(team_id) == Some(TeamRole::Lead)
@@ -218,6 +220,7 @@ mod tests {
             (team7[1], [true, false, false, true, false, false, false]),
             (team7[2], [true, false, false, true, true, false, false]),
             (Action::ReviewEvidence, [true, true, false, false, false, false, false]),
+            (Action::ReadAuditTrail, [true, true, false, false, false, false, false]),
             (Action::ManageOwnAccount, [true, true, true, true, true, true, false]),
             (Action::DownloadEvidence, [true, true, false, true, true, true, false]),
         ];

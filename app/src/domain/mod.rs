@@ -2,6 +2,7 @@
 //! I/O, so both sides compute the same answer and tests are cheap.
 
 pub mod access;
+pub mod audit;
 pub mod checklist;
 pub mod device;
 pub mod documents;

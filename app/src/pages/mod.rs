@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin_settings;
+pub mod audit;
 pub mod due_soon;
 pub mod error;
 pub mod forgot;

@@ -1,0 +1,258 @@
+//! `GET /audit/export`: the audit trail (or what a filter keeps of it) as
+//! JSON Lines, which `preflight audit verify --file` checks offline, or as
+//! CSV for spreadsheets. Entries stream from the database to the client
+//! through a small channel, so a trail of millions of entries never sits in
+//! memory.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use http::{header, HeaderValue};
+
+use app::backend::audit;
+use app::backend::audit_chain::{ChainHead, ExportHeader, SealedEntry, EXPORT_FORMAT};
+use app::backend::caller::RequestAuth;
+use app::backend::AppState;
+use app::domain::access::Action;
+use app::domain::audit::AuditFilter;
+use app::error::AppError;
+
+use crate::files::{attachment, refusal, signed_in};
+
+/// Entries read ahead of the client; each is a few hundred bytes.
+const CHANNEL_ENTRIES: usize = 256;
+/// Entries gathered into one chunk of the response body.
+const ENTRIES_PER_CHUNK: usize = 64;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit/export", get(export_trail))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    JsonLines,
+    Csv,
+}
+
+async fn export_trail(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let me = match signed_in(&auth) {
+        Ok(me) => me,
+        Err(answer) => return answer,
+    };
+    if let Err(e) = me.require(Action::ReadAuditTrail) {
+        return refusal(e);
+    }
+    let query = query.unwrap_or_default();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let format = match get("format").unwrap_or("jsonl") {
+        "jsonl" => Format::JsonLines,
+        "csv" => Format::Csv,
+        _ => return refusal(AppError::invalid("format", "Choose jsonl or csv.")),
+    };
+    let (filter, problems) = AuditFilter::from_pairs(get);
+    if let Some(p) = problems.into_iter().next() {
+        return refusal(AppError::invalid(&p.field, &p.message));
+    }
+    let resolved = match audit::resolve(&state.db, &filter).await {
+        Ok(Ok(resolved)) => resolved,
+        Ok(Err(p)) => return refusal(AppError::invalid(&p.field, &p.message)),
+        Err(e) => return refusal(e.into()),
+    };
+    let head = match audit::head(&state.db).await {
+        Ok(head) => head,
+        Err(e) => return refusal(e.into()),
+    };
+    let now = state.clock.now_millis();
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_ENTRIES);
+    let db = state.db.clone();
+    let up_to = head.seq;
+    tokio::spawn(async move { audit::send_entries(&db, &resolved, up_to, sender).await });
+
+    let first = match format {
+        Format::JsonLines => json_header(&filter, &head, now),
+        Format::Csv => csv_rows(&[], true),
+    };
+    let body = futures_util::stream::unfold((Some(first), receiver), move |(first, mut receiver)| async move {
+        if let Some(first) = first {
+            return Some((Ok(Bytes::from(first)), (None, receiver)));
+        }
+        let mut batch = Vec::with_capacity(ENTRIES_PER_CHUNK);
+        match receiver.recv().await? {
+            Ok(entry) => batch.push(entry),
+            Err(e) => return Some((Err(read_failed(e)), (None, receiver))),
+        }
+        while batch.len() < ENTRIES_PER_CHUNK {
+            match receiver.try_recv() {
+                Ok(Ok(entry)) => batch.push(entry),
+                Ok(Err(e)) => return Some((Err(read_failed(e)), (None, receiver))),
+                Err(_) => break,
+            }
+        }
+        let chunk = match format {
+            Format::JsonLines => json_lines(&batch),
+            Format::Csv => csv_rows(&batch, false),
+        };
+        Some((Ok(Bytes::from(chunk)), (None, receiver)))
+    });
+
+    let day =
+        chrono::DateTime::from_timestamp_millis(now).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let scope = if filter.is_empty() { "" } else { "-filtered" };
+    let (extension, mime) = match format {
+        Format::JsonLines => ("jsonl", "application/jsonl; charset=utf-8"),
+        Format::Csv => ("csv", "text/csv; charset=utf-8"),
+    };
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&attachment(&format!("preflight-audit-{day}{scope}.{extension}"))) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// A database error half-way: the response is cut off (the client sees an
+/// incomplete download, which `verify` reports), and the log says why.
+fn read_failed(e: sqlx::Error) -> std::io::Error {
+    tracing::error!(error = %e, "the audit export stopped: cannot read the trail");
+    std::io::Error::other("cannot read the audit trail")
+}
+
+fn json_header(filter: &AuditFilter, head: &ChainHead, now: i64) -> Vec<u8> {
+    let header = ExportHeader {
+        format: EXPORT_FORMAT.to_string(),
+        complete: filter.is_empty(),
+        head: head.clone(),
+        filter: filter.describe(),
+        exported_at: now,
+    };
+    let mut out = serde_json::to_vec(&header).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn json_lines(entries: &[SealedEntry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 400);
+    for entry in entries {
+        // Plain data with string keys: serialising cannot fail.
+        if serde_json::to_writer(&mut out, entry).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+const CSV_COLUMNS: [&str; 14] = [
+    "seq",
+    "occurred_at",
+    "actor_user_id",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_id",
+    "service_id",
+    "detail",
+    "client_ip",
+    "request_id",
+    "occurred_at_ms",
+    "prev_hash",
+    "hash",
+];
+
+/// CSV rows for `entries` (with the header row when `header`). Text a
+/// spreadsheet would run as a formula is prefixed with `'`.
+fn csv_rows(entries: &[SealedEntry], header: bool) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(entries.len() * 300));
+    if header {
+        let _ = writer.write_record(CSV_COLUMNS);
+    }
+    let text = |v: &Option<String>| v.as_deref().map(defuse).unwrap_or_default();
+    let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    for sealed in entries {
+        let e = &sealed.entry;
+        let at = chrono::DateTime::from_timestamp_millis(e.occurred_at)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+            .unwrap_or_default();
+        let _ = writer.write_record([
+            e.seq.to_string(),
+            at,
+            number(e.actor_user_id),
+            defuse(&e.actor_label),
+            defuse(&e.action),
+            text(&e.subject_type),
+            text(&e.subject_id),
+            number(e.service_id),
+            text(&e.detail),
+            text(&e.client_ip),
+            text(&e.request_id),
+            e.occurred_at.to_string(),
+            e.prev_hash.clone(),
+            sealed.hash.clone(),
+        ]);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+/// Keeps a spreadsheet from reading a cell as a formula (CSV injection).
+fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::backend::audit_chain::ChainEntry;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas_and_quotes_survive() {
+        let entry = ChainEntry {
+            seq: 4,
+            prev_hash: "ab".into(),
+            occurred_at: 1_767_225_600_000,
+            actor_user_id: Some(2),
+            actor_label: "=HYPERLINK(\"http://x\")".into(),
+            action: "item.commented".into(),
+            subject_type: Some("item".into()),
+            subject_id: Some("9".into()),
+            detail: Some("said \"hi\", then left\nnew line".into()),
+            client_ip: None,
+            request_id: None,
+            service_id: Some(3),
+        }
+        .seal();
+        let text = String::from_utf8(csv_rows(std::slice::from_ref(&entry), true)).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), CSV_COLUMNS);
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[0], "4");
+        assert_eq!(&row[1], "2026-01-01T00:00:00.000Z");
+        assert_eq!(&row[3], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(&row[8], "said \"hi\", then left\nnew line");
+        assert_eq!(&row[13], entry.hash);
+    }
+
+    #[test]
+    fn json_lines_read_back_as_sealed_entries() {
+        let filter = AuditFilter { kind: Some("item".into()), ..AuditFilter::default() };
+        let head = ChainHead { seq: 9, hash: "f".repeat(64) };
+        let text = String::from_utf8(json_header(&filter, &head, 5)).unwrap();
+        let header: ExportHeader = serde_json::from_str(text.trim_end()).unwrap();
+        assert!(!header.complete);
+        assert_eq!(header.filter, "kind item");
+        assert_eq!(header.head, head);
+    }
+}
