@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use app::backend::audit::{self, AuditEntry, VerifyError};
 use app::backend::audit_chain::ChainBreak;
 use app::backend::{Backend, Db};
-use support::{TestDb, ADMIN_FORM};
+use support::{TestDb, TestServer, ADMIN_FORM};
 
 both_backends!(
     existing_entries_join_the_chain_and_activity_extends_it,
@@ -20,6 +20,7 @@ both_backends!(
     swapped_rows_are_caught_at_the_first,
     rows_cut_off_the_end_or_slipped_in_are_caught,
     concurrent_appends_leave_one_chain,
+    exports_verify_offline_and_a_changed_byte_is_named,
 );
 
 fn entry(n: usize) -> AuditEntry<'static> {
@@ -301,4 +302,99 @@ fn two_server_processes_append_to_one_chain_on_postgres() {
         // Built-in templates (3), the admin's setup and sign-in, 40 teams.
         assert!(verified.entries >= 44, "{verified:?}");
     });
+}
+
+/// `preflight audit verify [--file]` against `url`: (exit code, stdout, stderr).
+async fn verify_command(
+    url: &str,
+    data_dir: &std::path::Path,
+    file: Option<&std::path::Path>,
+) -> (i32, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
+    command
+        .env_clear()
+        .env("PREFLIGHT_DATABASE_URL", url)
+        .env("PREFLIGHT_DATA_DIR", data_dir)
+        .args(["audit", "verify"])
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(file) = file {
+        command.arg("--file").arg(file);
+    }
+    let output =
+        tokio::time::timeout(Duration::from_secs(60), command.output()).await.expect("verify finishes").unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn exports_verify_offline_and_a_changed_byte_is_named(backend: Backend) {
+    let (server, test_db) = TestServer::for_backend(backend).await;
+    server.setup_admin().await;
+    for i in 0..5 {
+        let response = server.post_json("/api/teams/create", &[("name", &format!("Team {i}"))]).await;
+        assert!(response.status().is_success());
+    }
+    let head = audit::head(&server.db).await.unwrap();
+
+    let response = server.get("/audit/export?format=jsonl").await;
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment;") && disposition.contains(".jsonl"), "{disposition}");
+    let body = response.text().await.unwrap();
+    let report = app::backend::audit_chain::verify_export(body.as_bytes()).unwrap();
+    assert!(report.header.complete);
+    assert_eq!(report.header.head, head);
+    assert_eq!(report.entries, head.seq as u64);
+
+    // Offline, without the database: a URL that leads nowhere.
+    let offline = tempfile::tempdir().unwrap();
+    let nowhere = format!("sqlite://{}/absent/none.db", offline.path().display());
+    let file = offline.path().join("trail.jsonl");
+    std::fs::write(&file, &body).unwrap();
+    let (code, stdout, stderr) = verify_command(&nowhere, offline.path(), Some(&file)).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("{} entries of the whole chain verified", head.seq)), "{stdout}");
+    assert!(stdout.contains(&head.hash), "{stdout}");
+
+    // One changed byte: the team's name in its entry.
+    let line =
+        body.lines().position(|l| l.contains("\"action\":\"team.created\"") && l.contains("Team 3")).unwrap() + 1;
+    std::fs::write(&file, body.replacen("Team 3", "Team 8", 1)).unwrap();
+    let (code, _, stderr) = verify_command(&nowhere, offline.path(), Some(&file)).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&format!("line {line}: entry ")) && stderr.contains("was changed"), "{stderr}");
+
+    // A filtered export holds only what the filter keeps, and verifies.
+    let body = server.get("/audit/export?format=jsonl&kind=team").await.text().await.unwrap();
+    let report = app::backend::audit_chain::verify_export(body.as_bytes()).unwrap();
+    assert!(!report.header.complete);
+    assert_eq!(report.header.filter, "kind team");
+    assert_eq!(report.entries, 5);
+
+    // CSV: a header row and one row per entry.
+    let response = server.get("/audit/export?format=csv").await;
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = response.text().await.unwrap();
+    assert!(csv.starts_with("seq,occurred_at,actor_user_id,actor,action,"), "{csv}");
+    assert_eq!(csv.lines().count() as i64, head.seq + 1);
+
+    // The database check, then again after an entry is edited behind
+    // Preflight's back.
+    let (code, stdout, stderr) = verify_command(&test_db.url, &test_db.data_dir(), None).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with(&format!("{} audit entries verified", head.seq)), "{stdout}");
+    sqlx::query("UPDATE audit_events SET detail = 'Team 9' WHERE detail = 'Team 2'")
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+    let edited: i64 = sqlx::query_scalar("SELECT seq FROM audit_events WHERE detail = 'Team 9'")
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    let (code, _, stderr) = verify_command(&test_db.url, &test_db.data_dir(), None).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains(&format!("entry {edited} was changed")), "{stderr}");
 }

@@ -108,6 +108,14 @@ const MATRIX: &[Row<5>] = &[
         [422, 422, 422, 422, 422],
     ),
     ("POST", "/api/links/forgot", &[("email", "nobody@example.com")], [200, 200, 200, 200, 200]),
+    // The audit trail: administrators and auditors.
+    ("GET", "/audit", &[], [200, 200, 403, 403, 303]),
+    ("GET", "/audit?kind=login&from=2026-01-01", &[], [200, 200, 403, 403, 303]),
+    ("POST", "/api/audit/page", &[("query", "")], [200, 200, 403, 403, 401]),
+    ("GET", "/audit/export?format=jsonl", &[], [200, 200, 403, 403, 303]),
+    ("GET", "/audit/export?format=csv&kind=login", &[], [200, 200, 403, 403, 303]),
+    ("GET", "/audit/export?format=xml", &[], [422, 422, 403, 403, 303]),
+    ("GET", "/audit/export?service=no-such-service", &[], [422, 422, 403, 403, 303]),
     ("POST", "/api/auth/logout", &[], [200, 200, 200, 200, 200]),
 ];
 
