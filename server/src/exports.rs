@@ -102,6 +102,8 @@ async fn export_trail(
         };
         Some((Ok(Bytes::from(chunk)), (None, receiver)))
     });
+    // hyper may poll a body again after its end; `Unfold` panics if it is.
+    let body = futures_util::StreamExt::fuse(body);
 
     let day =
         chrono::DateTime::from_timestamp_millis(now).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();

@@ -73,8 +73,8 @@ fn TrailView(page: AuditPage) -> impl IntoView {
         <form method="get" action="/audit" class="panel filters" aria-label="Filter the trail">
             <SelectField label="Person" name="person".to_string() options=person_options
                 selected=filter.person.map(|p| p.to_string()).unwrap_or_default() error=problem("person")/>
-            <Field label="Service" name="service" value=filter.service.clone().unwrap_or_default()
-                hint="The service's slug" error=problem("service")/>
+            <Field label="Service (slug)" name="service" value=filter.service.clone().unwrap_or_default()
+                error=problem("service")/>
             <SelectField label="Kind" name="kind".to_string() options=kind_options
                 selected=filter.kind.clone().unwrap_or_default() error=problem("kind")/>
             <Field label="From (UTC)" name="from" kind="date" value=filter.from.map(|d| d.to_string()).unwrap_or_default()
