@@ -2,6 +2,7 @@
 //! `main.rs` only parses the command line and reports errors.
 #![forbid(unsafe_code)]
 
+pub mod badge;
 pub mod cli;
 pub mod client_addr;
 pub mod csrf;

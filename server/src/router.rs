@@ -20,7 +20,7 @@ use app::{shell, App};
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
 use crate::{
-    client_addr, deadline, exports, files, gate, headers, health, metrics::Metrics, observe, panic_page, session,
+    badge, client_addr, deadline, exports, files, gate, headers, health, metrics::Metrics, observe, panic_page, session,
 };
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
@@ -48,11 +48,13 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));
-    // Operational endpoints never look at sessions.
+    // Operational endpoints and badges never look at sessions.
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_text))
+        // Public by the lead's choice: no session, no page gate.
+        .route("/badge/{file}", get(badge::badge))
         .with_state(state)
         .merge(files)
         .merge(app)

@@ -116,6 +116,12 @@ const MATRIX: &[Row<5>] = &[
     ("GET", "/audit/export?format=csv&kind=login", &[], [200, 200, 403, 403, 303]),
     ("GET", "/audit/export?format=xml", &[], [422, 422, 403, 403, 303]),
     ("GET", "/audit/export?service=no-such-service", &[], [422, 422, 403, 403, 303]),
+    // Score history: everyone signed in reads it.
+    ("POST", "/api/history", &[("scope", "org"), ("days", "90")], [200, 200, 200, 200, 401]),
+    ("POST", "/api/history", &[("scope", "service:no-such-service"), ("days", "90")], [404, 404, 404, 404, 401]),
+    // Status badges answer alike for everyone: 404 unless made public.
+    ("GET", "/badge/no-such-service.svg", &[], [404, 404, 404, 404, 404]),
+    ("POST", "/api/services/badge", &[("service_id", "999"), ("public", "true")], [404, 404, 404, 404, 401]),
     ("POST", "/api/auth/logout", &[], [200, 200, 200, 200, 200]),
 ];
 

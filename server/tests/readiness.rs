@@ -16,6 +16,7 @@ both_backends!(
     item_status_moves_the_stored_figures,
     two_editors_do_not_overwrite_each_other,
     scores_check_agrees_after_random_changes,
+    a_public_badge_shows_level_and_gate_and_nothing_else_answers,
 );
 
 async fn leads_register_services_and_everyone_reads_them(backend: Backend) {
@@ -432,4 +433,69 @@ async fn scores_check_agrees_after_random_changes(backend: Backend) {
     assert_eq!(named.len(), 2, "{disagreements:?}");
     assert!(named[0].starts_with("svc-0 item ") && named[0].ends_with(" has_link"), "{named:?}");
     assert_eq!(named[1], "svc-1 figures");
+}
+
+async fn a_public_badge_shows_level_and_gate_and_nothing_else_answers(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let server = &server;
+    let org = org(server).await;
+    assert!(register(server, &org.lead, "Payments API", "payments-api", "1", "1").await.status().is_success());
+    let id = service_id(server, "payments-api").await.to_string();
+    let anonymous = support::cookieless_browser();
+    let badge = |slug: &'static str| {
+        let anonymous = anonymous.clone();
+        async move {
+            let response = anonymous.get(server.url(&format!("/badge/{slug}"))).send().await.unwrap();
+            let status = response.status().as_u16();
+            let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+            (status, kind, response.text().await.unwrap())
+        }
+    };
+    // Private, unknown and malformed read exactly alike.
+    let private = badge("payments-api.svg").await;
+    assert_eq!(private.0, 404);
+    assert_eq!(badge("no-such-service.svg").await, private);
+    assert_eq!(badge("payments-api").await, private);
+
+    // Only the team's leads (and administrators) publish it.
+    let publish = |client: &reqwest::Client, public: &'static str| {
+        let (client, id) = (client.clone(), id.clone());
+        async move {
+            server.post_with(&client, "/api/services/badge", &[("service_id", &id), ("public", public)]).await.status()
+        }
+    };
+    for client in [&org.member, &org.viewer, &org.auditor, &org.other_lead] {
+        assert_eq!(publish(client, "true").await, 403);
+    }
+    assert_eq!(publish(&org.lead, "true").await, 200);
+    let (status, kind, svg) = badge("payments-api.svg").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind.as_deref(), Some("image/svg+xml; charset=utf-8"));
+    assert!(svg.contains("preflight: no level · not ready"), "{svg}");
+    let one: Value =
+        server.post_with(&org.viewer, "/api/services/one", &[("slug", "payments-api")]).await.json().await.unwrap();
+    assert_eq!(one["badge_public"], true);
+
+    // Archived services and withdrawn badges leave no trace.
+    assert_eq!(
+        server
+            .post_with(&org.lead, "/api/services/archive", &[("service_id", &id), ("archived", "true")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(badge("payments-api.svg").await, private);
+    assert_eq!(
+        server
+            .post_with(&org.lead, "/api/services/archive", &[("service_id", &id), ("archived", "false")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(badge("payments-api.svg").await.0, 200);
+    assert_eq!(publish(&org.lead, "false").await, 200);
+    assert_eq!(badge("payments-api.svg").await, private);
+    // Both choices are in the trail.
+    let actions = audit_actions(server, "service.badge_").await;
+    assert_eq!(actions, ["service.badge_published", "service.badge_withdrawn"]);
 }

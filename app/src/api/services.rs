@@ -88,6 +88,7 @@ mod server {
             activity: audit::for_service(db, record.summary.id, 15).await?,
             documents: documents::for_service(db, record.summary.id).await?,
             can_manage,
+            badge_public: record.badge_public,
             can_work: live && caller.me.may(Action::EditTeamChecklists { team_id }),
             checklists: lists.checklists,
             blocking: lists.blocking,
@@ -151,6 +152,12 @@ mod server {
             .await
     }
 
+    pub async fn badge(service_id: i64, public: bool) -> Result<(), AppError> {
+        let (caller, _) = managed(service_id).await?;
+        let now = caller.state.clock.now_millis();
+        services::set_badge_public(&caller.state.db, caller.actor(), service_id, public, now).await
+    }
+
     pub async fn apply(service_id: i64, template_id: String) -> Result<(), AppError> {
         let (caller, record) = managed(service_id).await?;
         if record.summary.archived {
@@ -205,6 +212,13 @@ pub async fn update_service(service_id: i64, version: i64, form: ServiceForm) ->
 #[server(endpoint = "services/archive")]
 pub async fn set_service_archived(service_id: i64, archived: bool) -> Result<(), AppError> {
     crate::backend::respond(server::archive(service_id, archived).await)
+}
+
+/// Makes the service's status badge (`/badge/<slug>.svg`) public, or
+/// withdraws it (the team's leads and administrators).
+#[server(endpoint = "services/badge")]
+pub async fn set_service_badge(service_id: i64, public: bool) -> Result<(), AppError> {
+    crate::backend::respond(server::badge(service_id, public).await)
 }
 
 /// Applies the latest version of a template to the service.

@@ -165,6 +165,7 @@ pub async fn refresh_service(conn: &mut AnyConnection, service_id: i64, now: i64
     let facts: Vec<ItemFacts> = items.into_iter().map(|(_, facts)| facts).collect();
     let card = score(&facts, now);
     let figures = figures_of(&card);
+    let (team_id, before) = stored(conn, service_id).await?;
     sqlx::query(
         "UPDATE services SET applicable_weight = $1, satisfied_weight = $2, satisfied_weight_without_waivers = $3,
                 score = $4, score_without_waivers = $5, level = $6, ready = $7, waivers = $8, blocking = $9,
@@ -186,7 +187,27 @@ pub async fn refresh_service(conn: &mut AnyConnection, service_id: i64, now: i64
     .bind(service_id)
     .execute(&mut *conn)
     .await?;
+    super::history::record(conn, service_id, team_id, &before, &figures, now).await?;
     Ok(card)
+}
+
+/// The service's team and its figures as stored before a change.
+async fn stored(conn: &mut AnyConnection, service_id: i64) -> Result<(i64, Figures), sqlx::Error> {
+    type Row = (i64, Option<i64>, Option<String>, i64, i64, i64);
+    let (team_id, score, level, ready, blocking, waivers): Row =
+        sqlx::query_as("SELECT team_id, score, level, ready, blocking, waivers FROM services WHERE id = $1")
+            .bind(service_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let figures = Figures {
+        score: score.map(|s| s.clamp(0, 100) as u32),
+        level: level.map(decode_word::<Level>).transpose()?,
+        ready: ready != 0,
+        blocking: blocking.max(0) as u32,
+        waivers: waivers.max(0) as u32,
+        ..Figures::default()
+    };
+    Ok((team_id, figures))
 }
 
 /// Refreshes every service whose figures were due to change by now (a

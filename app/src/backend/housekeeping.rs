@@ -1,5 +1,6 @@
 //! Periodic clean-up of rows that have outlived their purpose: expired
-//! sessions, stale sign-in throttling state and used or expired links. Safe to run on every
+//! sessions, stale sign-in throttling state, used or expired links and
+//! single score changes past their keeping (plus today's history rows). Safe to run on every
 //! replica at once: each statement is an idempotent DELETE.
 
 use super::clock::Clock;
@@ -12,6 +13,8 @@ pub struct Swept {
     pub sessions: u64,
     pub throttle: u64,
     pub tokens: u64,
+    /// Single score changes older than the history keeps them.
+    pub score_changes: u64,
 }
 
 pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept, sqlx::Error> {
@@ -35,5 +38,7 @@ pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept
         .await?
         .rows_affected();
     let tokens = super::tokens::sweep(db, now).await?;
-    Ok(Swept { sessions, throttle: counts + buckets, tokens })
+    // Every live service and team gets today's history row (at least daily).
+    let score_changes = super::history::sweep(db, now).await?;
+    Ok(Swept { sessions, throttle: counts + buckets, tokens, score_changes })
 }

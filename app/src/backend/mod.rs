@@ -13,6 +13,7 @@ pub mod documents;
 pub mod evidence;
 pub mod figures;
 pub mod file_store;
+pub mod history;
 pub mod housekeeping;
 pub mod instance_settings;
 pub mod items;

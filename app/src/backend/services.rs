@@ -405,6 +405,37 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<ServiceRecord>, 
     find(db, "s.slug = $1", slug.to_string()).await
 }
 
+/// The figures a public status badge shows: only for a live service whose
+/// lead made its badge public. `None` for every other slug, alike.
+pub async fn public_badge(db: &Db, slug: &str) -> Result<Option<crate::domain::services::Figures>, sqlx::Error> {
+    let found =
+        find(db, "s.slug = $1 AND s.badge_public_at IS NOT NULL AND s.archived_at IS NULL", slug.to_string()).await?;
+    Ok(found.map(|record| record.summary.figures))
+}
+
+/// Makes the service's status badge public, or withdraws it.
+pub async fn set_badge_public(
+    db: &Db,
+    actor: Actor<'_>,
+    service_id: i64,
+    public: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
+    let sql = if public {
+        "UPDATE services SET badge_public_at = $1, updated_at = $1 WHERE id = $2 AND badge_public_at IS NULL"
+    } else {
+        "UPDATE services SET badge_public_at = NULL, updated_at = $1 WHERE id = $2 AND badge_public_at IS NOT NULL"
+    };
+    let done = sqlx::query(sql).bind(now).bind(service_id).execute(&mut *tx).await?;
+    if done.rows_affected() > 0 {
+        let action = if public { "service.badge_published" } else { "service.badge_withdrawn" };
+        audit::record(&mut *tx, now, actor.entry(action, "service", service_id, None).for_service(service_id)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The service with this id, archived or not.
 pub async fn find_by_id(db: &Db, service_id: i64) -> Result<Option<ServiceRecord>, sqlx::Error> {
     find(db, "s.id = $1", service_id).await
@@ -415,7 +446,7 @@ where
     T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send,
 {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, s.description, s.repository_url, s.docs_url, s.version
+        "SELECT {SUMMARY_COLUMNS}, s.description, s.repository_url, s.docs_url, s.version, s.badge_public_at
          FROM services s JOIN teams t ON t.id = s.team_id WHERE {condition}"
     );
     let row: Option<RecordRow> = sqlx::query_as(&sql).bind(value).fetch_optional(db.pool()).await?;
@@ -425,6 +456,7 @@ where
             repository_url: r.repository_url,
             docs_url: r.docs_url,
             version: r.version,
+            badge_public: r.badge_public_at.is_some(),
             summary: r.summary.into_summary()?,
         })
     })
@@ -439,6 +471,7 @@ struct RecordRow {
     repository_url: Option<String>,
     docs_url: Option<String>,
     version: i64,
+    badge_public_at: Option<i64>,
 }
 
 /// A service with everything the service page shows about it.
@@ -449,6 +482,8 @@ pub struct ServiceRecord {
     pub repository_url: Option<String>,
     pub docs_url: Option<String>,
     pub version: i64,
+    /// Its status badge is public (see [`public_badge`]).
+    pub badge_public: bool,
 }
 
 /// Applies the latest version of a template to a service: one row per

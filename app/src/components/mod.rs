@@ -5,4 +5,5 @@ pub mod layout;
 pub mod local_time;
 pub mod message_page;
 pub mod readiness;
+pub mod score_chart;
 pub mod theme_toggle;

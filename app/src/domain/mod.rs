@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod audit;
+pub mod badge;
 pub mod checklist;
 pub mod device;
 pub mod documents;
+pub mod history;
 pub mod items;
 pub mod links;
 pub mod people;

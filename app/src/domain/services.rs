@@ -306,6 +306,8 @@ pub struct ServiceDetail {
     pub version: i64,
     /// The caller may edit, archive and apply templates (lead or admin).
     pub can_manage: bool,
+    /// `/badge/<slug>.svg` answers for everyone (the lead chose so).
+    pub badge_public: bool,
     /// The caller may work the checklists (team member, lead or admin).
     pub can_work: bool,
     pub checklists: Vec<AppliedChecklist>,

@@ -9,11 +9,12 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::services::{
     fetch_service, fetch_service_choices, fetch_service_edit_form, fetch_services, ApplyTemplate, CreateService,
-    SetServiceArchived, UpdateService,
+    SetServiceArchived, SetServiceBadge, UpdateService,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::local_time::LocalTime;
 use crate::components::readiness::{GateBadge, LevelBadge, ScoreBar, SeverityTag, StandingText};
+use crate::components::score_chart::HistoryPanel;
 use crate::domain::checklist::{Level, TIERS};
 use crate::domain::documents::{DocumentKind, DocumentLine};
 use crate::domain::readiness::{Blocker, Standing};
@@ -249,6 +250,7 @@ pub fn NewServicePage() -> impl IntoView {
 struct ServiceActions {
     archive: ServerAction<SetServiceArchived>,
     apply: ServerAction<ApplyTemplate>,
+    badge: ServerAction<SetServiceBadge>,
 }
 
 #[component]
@@ -261,10 +263,13 @@ pub fn ServicePage() -> impl IntoView {
         let query = query.read();
         UploadProblem::from_query(|key| query.get_str(key)).map(|p| (p.field(), p.message()))
     });
-    let actions = ServiceActions { archive: ServerAction::new(), apply: ServerAction::new() };
+    let actions =
+        ServiceActions { archive: ServerAction::new(), apply: ServerAction::new(), badge: ServerAction::new() };
     let service = Resource::new(
-        move || (slug.get(), actions.archive.version().get(), actions.apply.version().get()),
-        |(slug, _, _)| fetch_service(slug),
+        move || {
+            (slug.get(), actions.archive.version().get(), actions.apply.version().get(), actions.badge.version().get())
+        },
+        |(slug, _, _, _)| fetch_service(slug),
     );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading service…"</p> }>
@@ -296,6 +301,7 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
             {s.launch_date.clone().map(|d| view! { " · launch " {d} })}
         </p>
         <GatePanel service=service.clone()/>
+        <HistoryPanel scope=format!("service:{}", s.slug) title="Score history"/>
         {(!service.description.is_empty() || service.repository_url.is_some() || service.docs_url.is_some()).then(|| view! {
             <section class="panel" aria-labelledby="about-heading">
                 <h2 id="about-heading">"About"</h2>
@@ -310,6 +316,9 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
         <Documents service=service.clone() problem/>
         {(service.can_manage && !service.templates_to_apply.is_empty()).then(|| view! { <ApplyTemplateForm service=service.clone() action=actions.apply/> })}
         <Activity service=service.clone()/>
+        {(service.can_manage && !s.archived).then(|| view! {
+            <BadgeForm service_id=s.id slug=s.slug.clone() public=service.badge_public action=actions.badge/>
+        })}
         {service.can_manage.then(|| view! { <ArchiveForm service_id=s.id archived=s.archived action=actions.archive/> })}
     }
 }
@@ -468,6 +477,43 @@ fn Activity(service: ServiceDetail) -> impl IntoView {
             </section>
         }
     })
+}
+
+/// The README shield: public or not, with its Markdown when it is.
+#[component]
+fn BadgeForm(service_id: i64, slug: String, public: bool, action: ServerAction<SetServiceBadge>) -> impl IntoView {
+    let result = action.value();
+    let path = format!("/badge/{slug}.svg");
+    view! {
+        <section class="panel" aria-labelledby="badge-heading">
+            <h2 id="badge-heading">"Status badge"</h2>
+            <FormAlert message=form_error(result)/>
+            {if public {
+                view! {
+                    <p class="badge-preview"><img src=path.clone() alt="Status badge: level and gate"/></p>
+                    <p class="muted">"Anyone with the link sees this service's level and gate; nothing else. Put it in the README:"</p>
+                    <label for="badge-markdown">"Markdown"</label>
+                    <input id="badge-markdown" class="copy-field" readonly value=format!("![Preflight]({path})")/>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="muted">
+                        "A public badge shows the level and gate at " <code>{path.clone()}</code>
+                        " to anyone, for a README. While it is private that address answers “not found”."
+                    </p>
+                }
+                .into_any()
+            }}
+            <ActionForm action=action>
+                <input type="hidden" name="service_id" value=service_id.to_string()/>
+                <input type="hidden" name="public" value=if public { "false" } else { "true" }/>
+                <button type="submit" class="button button--secondary">
+                    {if public { "Withdraw public badge" } else { "Make badge public" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
 }
 
 #[component]

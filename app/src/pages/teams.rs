@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::components::score_chart::HistoryPanel;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -166,6 +168,7 @@ fn TeamView(team: TeamDetail, actions: TeamActions) -> impl IntoView {
             <h1>{name.clone()} {archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
             <a href="/teams" class="button button--secondary">"All teams"</a>
         </div>
+        <HistoryPanel scope=format!("team:{id}") title="Team score history"/>
         <MemberList team_id=id members can_manage=can_manage_members actions/>
         {can_manage_members.then(|| view! { <AddMember team_id=id action=actions.set_member/> })}
         {can_manage_team
