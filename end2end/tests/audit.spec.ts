@@ -73,9 +73,10 @@ test('an auditor filters the audit trail, exports it and verifies the export off
   expect(head).toBeTruthy();
   expect(good.out).toContain(head!);
 
-  // One changed letter in the auditor's own name is caught.
+  // One changed word (the role the auditor was given) is caught.
   const text = fs.readFileSync(file, 'utf8');
-  fs.writeFileSync(file, text.replace(name, name.replace('Audra', 'Audre')));
+  expect(text).toContain('"detail":"role auditor"');
+  fs.writeFileSync(file, text.replace('"detail":"role auditor"', '"detail":"role admin"'));
   const bad = verifyFile(file);
   expect(bad.code).toBe(1);
   expect(bad.out).toMatch(/line \d+: entry \d+ was changed/);
