@@ -13,7 +13,7 @@ use serde_json::Value;
 use support::readiness::*;
 use support::TestServer;
 
-both_backends!(history_is_recorded_on_change_daily_and_compacted);
+both_backends!(history_is_recorded_on_change_daily_and_compacted, the_org_scorecard_totals_teams_and_trends);
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -118,4 +118,58 @@ async fn history_is_recorded_on_change_daily_and_compacted(backend: Backend) {
     let anonymous =
         server.post_with(&support::cookieless_browser(), "/api/history", &[("scope", "org"), ("days", "90")]).await;
     assert_eq!(anonymous.status(), 401);
+}
+
+async fn the_org_scorecard_totals_teams_and_trends(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let server = &server;
+    let org = org(server).await;
+    let scorecard = |client: &reqwest::Client, query: &'static str| {
+        let client = client.clone();
+        async move {
+            let response = server.post_with(&client, "/api/scorecard", &[("query", query)]).await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    // Before any service: empty totals, so the page introduces Preflight.
+    assert_eq!(scorecard(&org.viewer, "").await["org"]["services"], 0);
+
+    assert!(register(server, &org.lead, "Pay", "pay", "1", "2").await.status().is_success());
+    assert!(register(server, &org.lead, "Ledger", "ledger", "1", "2").await.status().is_success());
+    assert!(register(server, &org.other_lead, "Find", "find", "2", "2").await.status().is_success());
+    let pay = service_id(server, "pay").await.to_string();
+    let mini = org.mini.to_string();
+    let applied = server
+        .post_with(&org.lead, "/api/services/apply-template", &[("service_id", &pay), ("template_id", &mini)])
+        .await;
+    assert_eq!(applied.status(), 200);
+    history::sweep(&server.db, server.clock.now_millis()).await.unwrap();
+
+    // A month later the critical item is done: 0 % then, 66 % now.
+    server.clock.advance(DAY * 31);
+    let member = server.client_signed_in_as("dev@example.com", PASSWORD).await;
+    let viewer = server.client_signed_in_as("viewer@example.com", PASSWORD).await;
+    let crit = item_by_key(server, "pay", "a.crit").await;
+    assert_eq!(set_status(server, &member, crit, "done", "").await.status(), 200);
+
+    let card = scorecard(&viewer, "sort=score").await;
+    assert_eq!(card["org"]["services"], 3);
+    assert_eq!(card["org"]["scored"], 1);
+    assert_eq!(card["org"]["score_sum"], 66);
+    let teams: Vec<(&str, u64)> = card["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["totals"]["services"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(teams, [("Payments", 2), ("Search", 1)]);
+    let pay_id = pay.parse::<i64>().unwrap();
+    let trend = card["trends"].as_array().unwrap().iter().find(|t| t[0] == pay_id).unwrap()[1].clone();
+    assert_eq!(trend, 66, "0 % a month ago, 66 % now");
+    // The services list's filters apply: team 2 only.
+    let card = scorecard(&viewer, "team=2").await;
+    let slugs: Vec<&str> = card["services"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["find"]);
+    assert_eq!(card["org"]["services"], 3, "totals are the whole organisation's");
 }

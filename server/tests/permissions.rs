@@ -116,7 +116,8 @@ const MATRIX: &[Row<5>] = &[
     ("GET", "/audit/export?format=csv&kind=login", &[], [200, 200, 403, 403, 303]),
     ("GET", "/audit/export?format=xml", &[], [422, 422, 403, 403, 303]),
     ("GET", "/audit/export?service=no-such-service", &[], [422, 422, 403, 403, 303]),
-    // Score history: everyone signed in reads it.
+    // The organisation scorecard and score history: everyone signed in.
+    ("POST", "/api/scorecard", &[("query", "")], [200, 200, 200, 200, 401]),
     ("POST", "/api/history", &[("scope", "org"), ("days", "90")], [200, 200, 200, 200, 401]),
     ("POST", "/api/history", &[("scope", "service:no-such-service"), ("days", "90")], [404, 404, 404, 404, 401]),
     // Status badges answer alike for everyone: 404 unless made public.

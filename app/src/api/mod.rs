@@ -9,6 +9,7 @@ pub mod history;
 pub mod items;
 pub mod links;
 pub mod mfa;
+pub mod scorecard;
 pub mod services;
 pub mod sessions;
 pub mod system;

@@ -3,6 +3,7 @@
 use sqlx::{Acquire, Any, AnyConnection};
 
 use super::audit_chain::{ChainBreak, ChainEntry, ChainHead, SealedEntry, Verifier};
+use super::db::{bind_all, Bind};
 
 /// One event. `actor_label` is copied at the time so the entry still reads
 /// correctly after the actor is renamed or removed.
@@ -415,26 +416,6 @@ impl TrailFilter {
         }
         (sql, binds)
     }
-}
-
-#[derive(Debug, Clone)]
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// Binds `binds` to `query` in order.
-fn bind_all<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [Bind],
-) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        query = match b {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    query
 }
 
 /// One page of the trail, newest first: up to `limit` entries older than

@@ -159,6 +159,27 @@ impl Db {
 /// Rows decode by name with `sqlx::FromRow` and keep such words as
 /// `String`, converted here: sqlx's own `#[sqlx(try_from)]` loses the error
 /// message ("unprintable error") in 0.8.
+/// A value bound to a query whose filters are assembled at run time.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds `binds` to `query`, in order.
+pub fn bind_all<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    binds: &'q [Bind],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for b in binds {
+        query = match b {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(v) => query.bind(v.as_str()),
+        };
+    }
+    query
+}
+
 pub fn decode_word<T>(word: String) -> Result<T, sqlx::Error>
 where
     T: TryFrom<String>,

@@ -23,6 +23,7 @@ pub mod mfa;
 pub mod migrations;
 pub mod passwords;
 pub mod reviews;
+pub mod scorecard;
 pub mod secrets;
 pub mod security;
 pub mod services;

@@ -8,7 +8,7 @@
 use sqlx::{Any, FromRow};
 
 use super::audit::{self, Actor};
-use super::db::decode_word;
+use super::db::{bind_all, decode_word, Bind};
 use super::figures;
 use super::Db;
 use crate::domain::checklist::{is_key, Level, TIERS};
@@ -326,12 +326,6 @@ impl SummaryRow {
     }
 }
 
-/// A value bound to a dynamically built query.
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 /// One page of the list for `query`, and the key of the next page. The key
 /// is the id of the page's last service: the next page starts after that
 /// service's position in the chosen order (an index walk, never OFFSET).
@@ -366,6 +360,9 @@ pub async fn list(db: &Db, query: &ServiceQuery) -> Result<(Vec<ServiceSummary>,
     if let Some(ready) = query.ready {
         conditions.push(format!("s.ready = {}", param(Bind::Int(i64::from(ready)))));
     }
+    if query.waived {
+        conditions.push("s.waivers > 0".into());
+    }
     // Unscored services sort first by score (they need the most attention),
     // undated ones last by launch date.
     let key = match query.sort {
@@ -384,14 +381,7 @@ pub async fn list(db: &Db, query: &ServiceQuery) -> Result<(Vec<ServiceSummary>,
          ORDER BY {key}, s.id LIMIT {}",
         PAGE_SIZE + 1
     );
-    let mut q = sqlx::query_as::<_, SummaryRow>(&sql);
-    for value in binds {
-        q = match value {
-            Bind::Int(v) => q.bind(v),
-            Bind::Text(v) => q.bind(v),
-        };
-    }
-    let mut rows: Vec<SummaryRow> = q.fetch_all(db.pool()).await?;
+    let mut rows: Vec<SummaryRow> = bind_all(sqlx::query_as(&sql), &binds).fetch_all(db.pool()).await?;
     let next = (rows.len() > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE);
         rows.last().map(|r| r.id.to_string())

@@ -12,6 +12,7 @@ pub mod items;
 pub mod links;
 pub mod people;
 pub mod readiness;
+pub mod scorecard;
 pub mod services;
 pub mod sessions;
 pub mod teams;

@@ -176,6 +176,8 @@ pub struct ServiceQuery {
     pub level: Option<LevelFilter>,
     /// `Some(true)`: ready only; `Some(false)`: not ready only.
     pub ready: Option<bool>,
+    /// Only services with granted, unexpired waivers.
+    pub waived: bool,
     pub sort: ServiceSort,
     pub include_archived: bool,
     /// The key of the last row of the previous page (see the backend).
@@ -197,6 +199,7 @@ impl ServiceQuery {
                 Some("not-ready") => Some(false),
                 _ => None,
             },
+            waived: nonempty("waivers") == Some("1"),
             sort: nonempty("sort").and_then(ServiceSort::parse).unwrap_or_default(),
             include_archived: nonempty("archived") == Some("1"),
             after: nonempty("after").map(str::to_string),
@@ -221,6 +224,9 @@ impl ServiceQuery {
         if let Some(ready) = self.ready {
             pairs.push(("gate", if ready { "ready" } else { "not-ready" }.into()));
         }
+        if self.waived {
+            pairs.push(("waivers", "1".into()));
+        }
         if self.sort != ServiceSort::Name {
             pairs.push(("sort", self.sort.as_str().into()));
         }
@@ -240,6 +246,7 @@ impl ServiceQuery {
             || self.tier.is_some()
             || self.level.is_some()
             || self.ready.is_some()
+            || self.waived
             || self.include_archived
     }
 }
@@ -437,12 +444,16 @@ mod tests {
             tier: Some(1),
             level: Some(LevelFilter::None),
             ready: Some(false),
+            waived: true,
             sort: ServiceSort::Score,
             include_archived: true,
             after: None,
         };
         let text = query.to_query_string(Some("k1"));
-        assert_eq!(text, "q=pay%20%26%20go&team=3&tier=1&level=none&gate=not-ready&sort=score&archived=1&after=k1");
+        assert_eq!(
+            text,
+            "q=pay%20%26%20go&team=3&tier=1&level=none&gate=not-ready&waivers=1&sort=score&archived=1&after=k1"
+        );
         let pairs: Vec<(String, String)> = text
             .split('&')
             .map(|pair| {

@@ -59,7 +59,7 @@ pub fn ServicesPage() -> impl IntoView {
                                     " "
                                     <a class="button button--secondary" href="/templates">"Checklist templates"</a>
                                 </p>
-                                <Filters query=query.clone() teams=page.teams.clone()/>
+                                <Filters action="/services" query=query.clone() teams=page.teams.clone()/>
                                 <ServiceList services=page.services filtered=query.is_filtered()/>
                                 {page.next.map(|next| {
                                     let href = format!("/services?{}", query.to_query_string(Some(&next)));
@@ -92,7 +92,7 @@ pub fn url_pairs(search: &str) -> Vec<(String, String)> {
 /// The filter form: a plain GET form, so a filtered list is a link and
 /// works before (or without) the page's script.
 #[component]
-fn Filters(query: ServiceQuery, teams: Vec<(i64, String)>) -> impl IntoView {
+pub fn Filters(action: &'static str, query: ServiceQuery, teams: Vec<(i64, String)>) -> impl IntoView {
     let team_options = options("All teams", teams.into_iter().map(|(id, name)| (id.to_string(), name)));
     let tier_options = options("All tiers", TIERS.iter().map(|t| (t.to_string(), tier_label(*t).to_string())));
     let level_options = options(
@@ -110,7 +110,7 @@ fn Filters(query: ServiceQuery, teams: Vec<(i64, String)>) -> impl IntoView {
         ServiceSort::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect();
     let none = Signal::derive(|| None::<String>);
     view! {
-        <form method="get" action="/services" class="panel filters" aria-label="Filter services">
+        <form method="get" action=action class="panel filters" aria-label="Filter services">
             <div class="field">
                 <label for="filter-q">"Search by name"</label>
                 <input id="filter-q" name="q" type="search" value=query.search.clone()/>
@@ -121,19 +121,29 @@ fn Filters(query: ServiceQuery, teams: Vec<(i64, String)>) -> impl IntoView {
             <SelectField label="Gate" name="gate".to_string() options=gate_options selected=query.ready.map(|r| if r { "ready" } else { "not-ready" }.to_string()).unwrap_or_default() error=none/>
             <SelectField label="Sort by" name="sort".to_string() options=sort_options selected=query.sort.as_str().to_string() error=none/>
             <label class="check">
+                <input type="checkbox" name="waivers" value="1" checked=query.waived/>
+                " With waivers"
+            </label>
+            <label class="check">
                 <input type="checkbox" name="archived" value="1" checked=query.include_archived/>
                 " Show archived"
             </label>
             <div class="filters__actions">
                 <button type="submit" class="button">"Apply"</button>
-                <a href="/services" class="button button--secondary">"Clear"</a>
+                <a href=action class="button button--secondary">"Clear"</a>
             </div>
         </form>
     }
 }
 
+/// The services table; with `trends` (score change per service id) it has
+/// a trend column too.
 #[component]
-fn ServiceList(services: Vec<ServiceSummary>, filtered: bool) -> impl IntoView {
+pub fn ServiceList(
+    services: Vec<ServiceSummary>,
+    filtered: bool,
+    #[prop(optional)] trends: Option<Vec<(i64, Option<i64>)>>,
+) -> impl IntoView {
     if services.is_empty() {
         let text = if filtered {
             "No service matches these filters."
@@ -152,6 +162,7 @@ fn ServiceList(services: Vec<ServiceSummary>, filtered: bool) -> impl IntoView {
                         <th scope="col">"Score"</th>
                         <th scope="col">"Level"</th>
                         <th scope="col">"Gate"</th>
+                        {trends.is_some().then(|| view! { <th scope="col">"30 days"</th> })}
                         <th scope="col">"Launch"</th>
                     </tr>
                 </thead>
@@ -159,6 +170,7 @@ fn ServiceList(services: Vec<ServiceSummary>, filtered: bool) -> impl IntoView {
                     {services
                         .into_iter()
                         .map(|s| {
+                            let trend = trends.as_ref().map(|t| t.iter().find(|(id, _)| *id == s.id).and_then(|(_, c)| *c));
                             view! {
                                 <tr>
                                     <th scope="row">
@@ -169,6 +181,7 @@ fn ServiceList(services: Vec<ServiceSummary>, filtered: bool) -> impl IntoView {
                                     <td data-label="Score"><ScoreBar score=s.figures.score/></td>
                                     <td data-label="Level"><LevelBadge level=s.figures.level/></td>
                                     <td data-label="Gate"><GateBadge figures=s.figures.clone()/></td>
+                                    {trend.map(|change| view! { <td data-label="30 days"><Trend change/></td> })}
                                     <td data-label="Launch">{s.launch_date.unwrap_or_else(|| "—".into())}</td>
                                 </tr>
                             }
@@ -179,6 +192,17 @@ fn ServiceList(services: Vec<ServiceSummary>, filtered: bool) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A score change as an arrow and its points, e.g. "↑ +12".
+#[component]
+fn Trend(change: Option<i64>) -> impl IntoView {
+    let (arrow, kind) = crate::domain::history::trend_arrow(change);
+    let (text, label) = match change {
+        Some(c) => (format!("{arrow} {c:+}"), format!("{c:+} points in 30 days")),
+        None => ("–".to_string(), "no trend yet".to_string()),
+    };
+    view! { <span class=format!("trend trend--{kind}") title=label.clone() aria-label=label>{text}</span> }
 }
 
 /// The fields of a service, empty or filled from `current`.

@@ -1,0 +1,42 @@
+//! The organisation scorecard (the home page once services exist):
+//! everyone signed in reads it.
+
+use leptos::prelude::*;
+
+use crate::domain::scorecard::OrgScorecard;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::backend::caller::caller;
+    use crate::backend::{scorecard, services};
+    use crate::domain::access::Action;
+    use crate::domain::scorecard::Totals;
+    use crate::domain::services::ServiceQuery;
+
+    pub async fn org(query: String) -> Result<OrgScorecard, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        let teams = scorecard::team_totals(db).await?;
+        let mut org = Totals::default();
+        for team in &teams {
+            org.add(&team.totals);
+        }
+        if org.services == 0 {
+            return Ok(OrgScorecard { org, teams, services: Vec::new(), trends: Vec::new(), next: None });
+        }
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let query = ServiceQuery::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()));
+        let (services, next) = services::list(db, &query).await?;
+        let trends = scorecard::trends(db, &services, caller.state.clock.now_millis()).await?;
+        Ok(OrgScorecard { org, teams, services, trends, next })
+    }
+}
+
+/// The scorecard for the home page's query string (the services list's
+/// filters: team, tier, level, gate, waivers, sort, page).
+#[server(endpoint = "scorecard")]
+pub async fn fetch_org_scorecard(query: String) -> Result<OrgScorecard, AppError> {
+    crate::backend::respond(server::org(query).await)
+}
