@@ -114,9 +114,10 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify { file: None } } => {
-            let verified = app::backend::audit::verify_url(&settings.database_url)
-                .await
-                .map_err(|e| format!("the audit trail does not verify: {e}"))?;
+            let db = Db::connect(&DbOptions::new(&settings.database_url)).await.map_err(|e| e.to_string())?;
+            let verified = app::backend::audit::verify(&db).await;
+            db.close().await;
+            let verified = verified.map_err(|e| format!("the audit trail does not verify: {e}"))?;
             println!(
                 "{} audit entries verified; chain head: entry {} hash {}",
                 verified.entries, verified.head.seq, verified.head.hash

@@ -10,7 +10,7 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::caller;
-    use crate::backend::{scorecard, services};
+    use crate::backend::{audit, scorecard, services};
     use crate::domain::access::Action;
     use crate::domain::scorecard::Totals;
     use crate::domain::services::ServiceQuery;
@@ -19,18 +19,21 @@ mod server {
         let caller = caller(Action::ReadDashboard)?;
         let db = &caller.state.db;
         let teams = scorecard::team_totals(db).await?;
+        let as_of = caller.state.clock.now_millis();
+        let chain_reference = audit::head(db).await?.reference();
         let mut org = Totals::default();
         for team in &teams {
             org.add(&team.totals);
         }
         if org.services == 0 {
-            return Ok(OrgScorecard { org, teams, services: Vec::new(), trends: Vec::new(), next: None });
+            let (services, trends, next) = (Vec::new(), Vec::new(), None);
+            return Ok(OrgScorecard { org, teams, services, trends, next, as_of, chain_reference });
         }
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
         let query = ServiceQuery::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()));
         let (services, next) = services::list(db, &query).await?;
-        let trends = scorecard::trends(db, &services, caller.state.clock.now_millis()).await?;
-        Ok(OrgScorecard { org, teams, services, trends, next })
+        let trends = scorecard::trends(db, &services, as_of).await?;
+        Ok(OrgScorecard { org, teams, services, trends, next, as_of, chain_reference })
     }
 }
 

@@ -89,6 +89,8 @@ mod server {
             documents: documents::for_service(db, record.summary.id).await?,
             can_manage,
             badge_public: record.badge_public,
+            as_of: now,
+            chain_reference: audit::head(db).await?.reference(),
             can_work: live && caller.me.may(Action::EditTeamChecklists { team_id }),
             checklists: lists.checklists,
             blocking: lists.blocking,

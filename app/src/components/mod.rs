@@ -4,6 +4,7 @@ pub mod field;
 pub mod layout;
 pub mod local_time;
 pub mod message_page;
+pub mod print;
 pub mod readiness;
 pub mod score_chart;
 pub mod theme_toggle;

@@ -61,6 +61,9 @@ pub struct OrgScorecard {
     /// points (`None` without a score then and now).
     pub trends: Vec<(i64, Option<i64>)>,
     pub next: Option<String>,
+    /// When this was read, and the audit chain head it reflects.
+    pub as_of: i64,
+    pub chain_reference: String,
 }
 
 /// Days the trend arrows look back.

@@ -315,6 +315,10 @@ pub struct ServiceDetail {
     pub can_manage: bool,
     /// `/badge/<slug>.svg` answers for everyone (the lead chose so).
     pub badge_public: bool,
+    /// When this was read, and the audit chain head it reflects
+    /// ("#1234 9f2c…"), for the printed scorecard.
+    pub as_of: i64,
+    pub chain_reference: String,
     /// The caller may work the checklists (team member, lead or admin).
     pub can_work: bool,
     pub checklists: Vec<AppliedChecklist>,

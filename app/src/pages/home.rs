@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use crate::api::scorecard::fetch_org_scorecard;
+use crate::components::print::{PrintButton, PrintFooter};
 use crate::components::readiness::ScoreBar;
 use crate::components::score_chart::HistoryPanel;
 use crate::domain::scorecard::{OrgScorecard, Totals};
@@ -41,6 +42,7 @@ fn Scorecard(card: OrgScorecard, search: String) -> impl IntoView {
     let teams: Vec<(i64, String)> = card.teams.iter().map(|t| (t.team_id, t.name.clone())).collect();
     let next = card.next.map(|next| format!("/?{}", query.to_query_string(Some(&next))));
     view! {
+        <p class="page-actions"><PrintButton/></p>
         <OrgTotals totals=card.org/>
         <HistoryPanel scope="org".to_string() title="Organisation score history"/>
         <section class="panel table-panel" aria-labelledby="teams-heading">
@@ -70,6 +72,7 @@ fn Scorecard(card: OrgScorecard, search: String) -> impl IntoView {
         <Filters action="/" query=query.clone() teams/>
         <ServiceList services=card.services filtered=query.is_filtered() trends=card.trends/>
         {next.map(|href| view! { <p class="pager"><a class="button button--secondary" href=href>"Next page"</a></p> })}
+        <PrintFooter as_of=card.as_of chain_reference=card.chain_reference/>
     }
 }
 

@@ -13,6 +13,7 @@ use crate::api::services::{
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::local_time::LocalTime;
+use crate::components::print::{PrintButton, PrintFooter};
 use crate::components::readiness::{GateBadge, LevelBadge, ScoreBar, SeverityTag, StandingText};
 use crate::components::score_chart::HistoryPanel;
 use crate::domain::checklist::{Level, TIERS};
@@ -315,9 +316,12 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
         <Title text=s.name.clone()/>
         <div class="page-head">
             <h1>{s.name.clone()} {s.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
-            {service.can_manage.then(|| view! {
-                <a href=format!("/services/{}/edit", s.slug) class="button button--secondary">"Edit service"</a>
-            })}
+            <div class="page-head__actions">
+                <PrintButton/>
+                {service.can_manage.then(|| view! {
+                    <a href=format!("/services/{}/edit", s.slug) class="button button--secondary">"Edit service"</a>
+                })}
+            </div>
         </div>
         <p class="service-facts">
             <a href=format!("/teams/{}", s.team_id)>{s.team_name.clone()}</a>
@@ -343,6 +347,7 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
         {(service.can_manage && !s.archived).then(|| view! {
             <BadgeForm service_id=s.id slug=s.slug.clone() public=service.badge_public action=actions.badge/>
         })}
+        <PrintFooter as_of=service.as_of chain_reference=service.chain_reference.clone()/>
         {service.can_manage.then(|| view! { <ArchiveForm service_id=s.id archived=s.archived action=actions.archive/> })}
     }
 }
