@@ -67,6 +67,7 @@ pub fn ScoreChart(history: History) -> impl IntoView {
         history.points.len()
     );
     let empty = g.line.is_empty();
+    let marked = history.to_day - history.from_day < 31;
     view! {
         <p class=format!("history__trend history__trend--{trend}")>{summary}</p>
         <svg class="score-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=description>
@@ -94,6 +95,11 @@ pub fn ScoreChart(history: History) -> impl IntoView {
                 }).collect_view()}
             </g>
             <path class="score-chart__line" d=g.line.clone()/>
+            // Every day is marked while a month or less is shown; beyond
+            // that the line says it, and today is marked.
+            {g.dots.iter().enumerate().filter(|(i, _)| marked || *i + 1 == g.dots.len()).map(|(_, (x, y, _))| view! {
+                <circle class="score-chart__mark" cx=*x cy=*y r="3"/>
+            }).collect_view()}
             {g.dots.iter().map(|(x, y, text)| view! {
                 <circle class="score-chart__dot" cx=*x cy=*y r="6"><title>{text.clone()}</title></circle>
             }).collect_view()}

@@ -176,8 +176,8 @@ impl History {
             plot_right,
             plot_top,
             plot_bottom,
-            ready_y: plot_bottom + 6.0,
-            level_y: plot_bottom + 6.0 + strip_height + 4.0,
+            ready_y: plot_bottom + 8.0,
+            level_y: plot_bottom + 8.0 + strip_height + 4.0,
             strip_height,
         }
     }

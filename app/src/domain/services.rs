@@ -412,6 +412,8 @@ pub fn describe_action(action: &str) -> &str {
         "service.restored" => "restored the service",
         "service.template_applied" => "applied a checklist",
         "service.template_upgraded" => "upgraded a checklist",
+        "service.badge_published" => "made the status badge public",
+        "service.badge_withdrawn" => "withdrew the public status badge",
         "item.status_changed" => "changed an item's status",
         "item.commented" => "commented on an item",
         "item.na_accepted" => "accepted a not-applicable item",
