@@ -425,7 +425,7 @@ def main():
             try:
                 rows = bench_readiness.run(
                     port, sign_in(port, email, password), proc.pid, rss_mib, wrk, latency, args.duration,
-                    args.connections,
+                    args.connections, db_path=os.path.join(data_dir, "preflight.db"),
                 )
             finally:
                 stop(proc)
@@ -458,7 +458,8 @@ def main():
         page_flood, flood, flood_rss = page_under_flood(proc, port, cookie, args, data_dir)
         try:
             readiness_rows = bench_readiness.run(
-                port, cookie, proc.pid, rss_mib, wrk, latency, args.duration, args.connections
+                port, cookie, proc.pid, rss_mib, wrk, latency, args.duration, args.connections,
+                db_path=os.path.join(data_dir, "preflight.db"),
             )
         finally:
             stop(proc)
