@@ -329,12 +329,24 @@ type JsonEntry = (
 /// check). Memory stays flat: entries are read a chunk at a time.
 pub async fn verify(db: &super::Db) -> Result<Verified, VerifyError> {
     let head = head(db).await?;
-    let sql = chunk_sql(db.backend());
-    let mut verifier = Verifier::whole_chain();
-    let mut from = 0;
-    while from < head.seq {
+    let sql = std::sync::Arc::new(chunk_sql(db.backend()));
+    // The next chunk is read while this one is checked (two cores: the
+    // database's thread builds JSON while this one hashes).
+    let read = |from: i64| {
+        let (pool, sql) = (db.pool().clone(), sql.clone());
         let to = (from + VERIFY_CHUNK).min(head.seq);
-        let json: Option<String> = sqlx::query_scalar(&sql).bind(from).bind(to).fetch_one(db.pool()).await?;
+        let task = tokio::spawn(async move {
+            sqlx::query_scalar::<_, Option<String>>(&sql).bind(from).bind(to).fetch_one(&pool).await
+        });
+        (to, task)
+    };
+    let mut verifier = Verifier::whole_chain();
+    let mut pending = (head.seq > 0).then(|| read(0));
+    while let Some((to, task)) = pending.take() {
+        let json = task.await.map_err(|e| sqlx::Error::Protocol(format!("the chunk reader stopped: {e}")))??;
+        if to < head.seq {
+            pending = Some(read(to));
+        }
         let entries: Vec<JsonEntry> =
             serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         for (seq, prev, at, actor, label, action, subject_type, subject_id, detail, ip, request, service, hash) in
@@ -356,7 +368,6 @@ pub async fn verify(db: &super::Db) -> Result<Verified, VerifyError> {
             };
             verifier.push(&entry, hash.as_deref().unwrap_or_default())?;
         }
-        from = to;
     }
     verifier.finish(&head)?;
     // Rows without a place in the chain, or past its head as committed now:
