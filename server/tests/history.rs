@@ -172,4 +172,14 @@ async fn the_org_scorecard_totals_teams_and_trends(backend: Backend) {
     let slugs: Vec<&str> = card["services"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
     assert_eq!(slugs, ["find"]);
     assert_eq!(card["org"]["services"], 3, "totals are the whole organisation's");
+
+    // The team's scorecard: its services lowest score first, its totals.
+    let team = server.post_with(&viewer, "/api/scorecard/team", &[("team_id", "1")]).await;
+    assert_eq!(team.status(), 200);
+    let team: Value = team.json().await.unwrap();
+    assert_eq!(team["totals"]["services"], 2);
+    let slugs: Vec<&str> = team["services"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["ledger", "pay"], "unscored first, then by score");
+    assert_eq!(team["services"][1]["figures"]["blocking"], 1);
+    assert_eq!(server.post_with(&viewer, "/api/scorecard/team", &[("team_id", "99")]).await.status(), 404);
 }

@@ -118,6 +118,7 @@ const MATRIX: &[Row<5>] = &[
     ("GET", "/audit/export?service=no-such-service", &[], [422, 422, 403, 403, 303]),
     // The organisation scorecard and score history: everyone signed in.
     ("POST", "/api/scorecard", &[("query", "")], [200, 200, 200, 200, 401]),
+    ("POST", "/api/scorecard/team", &[("team_id", "999")], [404, 404, 404, 404, 401]),
     ("POST", "/api/history", &[("scope", "org"), ("days", "90")], [200, 200, 200, 200, 401]),
     ("POST", "/api/history", &[("scope", "service:no-such-service"), ("days", "90")], [404, 404, 404, 404, 401]),
     // Status badges answer alike for everyone: 404 unless made public.

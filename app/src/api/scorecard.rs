@@ -3,17 +3,35 @@
 
 use leptos::prelude::*;
 
-use crate::domain::scorecard::OrgScorecard;
+use crate::domain::scorecard::{OrgScorecard, TeamScorecard};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
     use crate::backend::caller::caller;
-    use crate::backend::{audit, scorecard, services};
+    use crate::backend::{audit, checklists, scorecard, services, teams};
     use crate::domain::access::Action;
     use crate::domain::scorecard::Totals;
-    use crate::domain::services::ServiceQuery;
+    use crate::domain::services::{ServiceQuery, ServiceSort};
+
+    pub async fn team(team_id: i64) -> Result<TeamScorecard, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        teams::detail(db, team_id).await?.ok_or(AppError::NotFound)?;
+        let now = caller.state.clock.now_millis();
+        let totals = scorecard::team_totals(db)
+            .await?
+            .into_iter()
+            .find(|t| t.team_id == team_id)
+            .map(|t| t.totals)
+            .unwrap_or_default();
+        let query = ServiceQuery { team_id: Some(team_id), sort: ServiceSort::Score, ..ServiceQuery::default() };
+        let (services, next) = services::list(db, &query).await?;
+        let trends = scorecard::trends(db, &services, now).await?;
+        let due = checklists::due_soon(db, Some(&[team_id]), now).await?;
+        Ok(TeamScorecard { totals, services, trends, more: next.is_some(), due })
+    }
 
     pub async fn org(query: String) -> Result<OrgScorecard, AppError> {
         let caller = caller(Action::ReadDashboard)?;
@@ -42,4 +60,10 @@ mod server {
 #[server(endpoint = "scorecard")]
 pub async fn fetch_org_scorecard(query: String) -> Result<OrgScorecard, AppError> {
     crate::backend::respond(server::org(query).await)
+}
+
+/// A team's scorecard (everyone signed in reads it).
+#[server(endpoint = "scorecard/team")]
+pub async fn fetch_team_scorecard(team_id: i64) -> Result<TeamScorecard, AppError> {
+    crate::backend::respond(server::team(team_id).await)
 }

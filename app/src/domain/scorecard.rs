@@ -66,6 +66,18 @@ pub struct OrgScorecard {
     pub chain_reference: String,
 }
 
+/// A team's scorecard: its totals, its services (lowest score first, with
+/// their gates and what blocks them) and what goes stale soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamScorecard {
+    pub totals: Totals,
+    pub services: Vec<ServiceSummary>,
+    pub trends: Vec<(i64, Option<i64>)>,
+    /// More services than one page: the services list continues.
+    pub more: bool,
+    pub due: Vec<super::services::DueItem>,
+}
+
 /// Days the trend arrows look back.
 pub const TREND_DAYS: i64 = 30;
 

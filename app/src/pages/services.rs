@@ -181,7 +181,12 @@ pub fn ServiceList(
                                     </th>
                                     <td data-label="Score"><ScoreBar score=s.figures.score/></td>
                                     <td data-label="Level"><LevelBadge level=s.figures.level/></td>
-                                    <td data-label="Gate"><GateBadge figures=s.figures.clone()/></td>
+                                    <td data-label="Gate">
+                                        <GateBadge figures=s.figures.clone()/>
+                                        {(s.figures.blocking > 0).then(|| view! {
+                                            <span class="data-table__sub">{format!("{} blocking", s.figures.blocking)}</span>
+                                        })}
+                                    </td>
                                     {trend.map(|change| view! { <td data-label="30 days"><Trend change/></td> })}
                                     <td data-label="Launch">{s.launch_date.unwrap_or_else(|| "—".into())}</td>
                                 </tr>

@@ -4,7 +4,10 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use crate::api::scorecard::fetch_team_scorecard;
 use crate::components::score_chart::HistoryPanel;
+use crate::pages::due_soon::DueTable;
+use crate::pages::services::ServiceList;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -168,6 +171,7 @@ fn TeamView(team: TeamDetail, actions: TeamActions) -> impl IntoView {
             <h1>{name.clone()} {archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
             <a href="/teams" class="button button--secondary">"All teams"</a>
         </div>
+        <TeamScorecardView team_id=id/>
         <HistoryPanel scope=format!("team:{id}") title="Team score history"/>
         <MemberList team_id=id members can_manage=can_manage_members actions/>
         {can_manage_members.then(|| view! { <AddMember team_id=id action=actions.set_member/> })}
@@ -311,5 +315,48 @@ fn AddMember(team_id: i64, action: ServerAction<SetTeamMember>) -> impl IntoView
                 }}
             </Suspense>
         </section>
+    }
+}
+
+/// The team's services (lowest score first, with gates and blocking
+/// counts), its totals and what goes stale soon.
+#[component]
+fn TeamScorecardView(team_id: i64) -> impl IntoView {
+    let card = Resource::new(move || team_id, fetch_team_scorecard);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the team's scorecard…"</p> }>
+            {move || card.get().map(|answer| match answer {
+                Ok(card) => {
+                    let t = card.totals;
+                    let summary = format!(
+                        "{} of {} services ready · average score {} · {} gold, {} silver, {} bronze",
+                        t.ready,
+                        t.services,
+                        t.average().map(|a| format!("{a}%")).unwrap_or_else(|| "—".into()),
+                        t.gold,
+                        t.silver,
+                        t.bronze,
+                    );
+                    view! {
+                        <section aria-labelledby="team-services-heading">
+                            <h2 id="team-services-heading" class="section-title">"Services"</h2>
+                            <p class="muted">{summary}</p>
+                            <ServiceList services=card.services filtered=false trends=card.trends/>
+                            {card.more.then(|| view! {
+                                <p class="pager"><a class="button button--secondary" href=format!("/services?team={team_id}&sort=score")>"All the team's services"</a></p>
+                            })}
+                        </section>
+                        {(!card.due.is_empty()).then(|| view! {
+                            <section aria-labelledby="team-due-heading">
+                                <h2 id="team-due-heading" class="section-title">"Due soon"</h2>
+                                <DueTable items=card.due/>
+                            </section>
+                        })}
+                    }
+                    .into_any()
+                }
+                Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
     }
 }
