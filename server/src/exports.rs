@@ -1,8 +1,13 @@
-//! `GET /audit/export`: the audit trail (or what a filter keeps of it) as
-//! JSON Lines, which `preflight audit verify --file` checks offline, or as
-//! CSV for spreadsheets. Entries stream from the database to the client
-//! through a small channel, so a trail of millions of entries never sits in
-//! memory.
+//! Downloads of what the pages show.
+//!
+//! * `GET /audit/export`: the audit trail (or what a filter keeps of it) as
+//!   JSON Lines, which `preflight audit verify --file` checks offline, or as
+//!   CSV for spreadsheets. Entries stream from the database to the client
+//!   through a small channel, so a trail of millions of entries never sits
+//!   in memory.
+//! * `GET /services/{slug}/scorecard?format=json|csv`: a service's scorecard
+//!   (figures, gate with its reasons, every item's standing), for everyone
+//!   who may read the service page.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -27,12 +32,18 @@ const CHANNEL_ENTRIES: usize = 256;
 const ENTRIES_PER_CHUNK: usize = 64;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit/export", get(export_trail))
+    Router::new().route("/audit/export", get(export_trail)).route("/services/{slug}/scorecard", get(export_scorecard))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     JsonLines,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScorecardFormat {
+    Json,
     Csv,
 }
 
@@ -121,6 +132,231 @@ async fn export_trail(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// The scorecard as exported: what the service page shows, in data.
+#[derive(serde::Serialize)]
+struct ScorecardExport {
+    service: ServiceFacts,
+    figures: app::domain::services::Figures,
+    gate: &'static str,
+    blocking: Vec<Reason>,
+    waived: Vec<Reason>,
+    checklists: Vec<ChecklistExport>,
+    /// When it was read (UTC) and the audit chain head it reflects.
+    as_of: String,
+    audit_chain_head: ChainHead,
+}
+
+#[derive(serde::Serialize)]
+struct ServiceFacts {
+    slug: String,
+    name: String,
+    team: String,
+    tier: u8,
+    environment: &'static str,
+    launch_date: Option<String>,
+    archived: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Reason {
+    item_id: i64,
+    title: String,
+    checklist: String,
+    severity: &'static str,
+    standing: String,
+}
+
+#[derive(serde::Serialize)]
+struct ChecklistExport {
+    name: String,
+    version: u32,
+    sections: Vec<SectionExport>,
+}
+
+#[derive(serde::Serialize)]
+struct SectionExport {
+    name: String,
+    counted: u32,
+    passing: u32,
+    items: Vec<ItemExport>,
+}
+
+#[derive(serde::Serialize)]
+struct ItemExport {
+    item_id: i64,
+    title: String,
+    severity: &'static str,
+    level: &'static str,
+    status: &'static str,
+    standing: String,
+    counts: bool,
+    passes: bool,
+    evidence: u32,
+    approvals: u8,
+    approvals_required: u8,
+}
+
+/// `GET /services/{slug}/scorecard?format=json|csv`.
+async fn export_scorecard(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let me = match signed_in(&auth) {
+        Ok(me) => me,
+        Err(answer) => return answer,
+    };
+    if let Err(e) = me.require(Action::ReadDashboard) {
+        return refusal(e);
+    }
+    let query = query.unwrap_or_default();
+    let format = match url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "format").map(|(_, v)| v) {
+        None => ScorecardFormat::Json,
+        Some(v) if v == "json" => ScorecardFormat::Json,
+        Some(v) if v == "csv" => ScorecardFormat::Csv,
+        Some(_) => return refusal(AppError::invalid("format", "Choose json or csv.")),
+    };
+    let now = state.clock.now_millis();
+    let export = match scorecard(&state, &slug, now).await {
+        Ok(Some(export)) => export,
+        Ok(None) => return refusal(AppError::NotFound),
+        Err(e) => return refusal(e.into()),
+    };
+    let day =
+        chrono::DateTime::from_timestamp_millis(now).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let (body, mime, extension) = match format {
+        ScorecardFormat::Json => {
+            (serde_json::to_vec_pretty(&export).unwrap_or_default(), "application/json; charset=utf-8", "json")
+        }
+        ScorecardFormat::Csv => (scorecard_csv(&export), "text/csv; charset=utf-8", "csv"),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&attachment(&format!("{slug}-scorecard-{day}.{extension}"))) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn scorecard(state: &AppState, slug: &str, now: i64) -> Result<Option<ScorecardExport>, sqlx::Error> {
+    let Some(record) = app::backend::services::find_by_slug(&state.db, slug).await? else { return Ok(None) };
+    let s = record.summary;
+    let lists = app::backend::checklists::for_service(&state.db, s.id, s.tier, now).await?;
+    let reason = |r: app::domain::services::ItemRef| Reason {
+        item_id: r.id,
+        title: r.title,
+        checklist: r.checklist,
+        severity: r.severity.as_str(),
+        standing: r.standing.describe(),
+    };
+    let checklists = lists
+        .checklists
+        .into_iter()
+        .map(|c| ChecklistExport {
+            name: c.name,
+            version: c.version,
+            sections: c
+                .sections
+                .into_iter()
+                .map(|sec| SectionExport {
+                    name: sec.name,
+                    counted: sec.counted,
+                    passing: sec.passing,
+                    items: sec
+                        .items
+                        .into_iter()
+                        .map(|i| ItemExport {
+                            item_id: i.id,
+                            title: i.title,
+                            severity: i.severity.as_str(),
+                            level: i.level.as_str(),
+                            status: i.status.as_str(),
+                            counts: i.standing.counts(),
+                            passes: i.standing.passes(),
+                            standing: i.standing.describe(),
+                            evidence: i.evidence,
+                            approvals: i.approvals,
+                            approvals_required: i.approvals_required,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Some(ScorecardExport {
+        gate: if !s.figures.ready {
+            "not ready"
+        } else if s.figures.waivers > 0 {
+            "ready with waivers"
+        } else {
+            "ready"
+        },
+        blocking: lists.blocking.into_iter().map(reason).collect(),
+        waived: lists.waived.into_iter().map(reason).collect(),
+        checklists,
+        as_of: chrono::DateTime::from_timestamp_millis(now).map(|t| t.to_rfc3339()).unwrap_or_default(),
+        audit_chain_head: audit::head(&state.db).await?,
+        figures: s.figures,
+        service: ServiceFacts {
+            slug: s.slug,
+            name: s.name,
+            team: s.team_name,
+            tier: s.tier,
+            environment: s.environment.as_str(),
+            launch_date: s.launch_date,
+            archived: s.archived,
+        },
+    }))
+}
+
+const SCORECARD_COLUMNS: [&str; 13] = [
+    "checklist",
+    "version",
+    "section",
+    "item_id",
+    "title",
+    "severity",
+    "level",
+    "status",
+    "standing",
+    "counts",
+    "passes",
+    "evidence",
+    "approvals",
+];
+
+/// One row per item; text cells defused like the trail's.
+fn scorecard_csv(export: &ScorecardExport) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(SCORECARD_COLUMNS);
+    for c in &export.checklists {
+        for sec in &c.sections {
+            for i in &sec.items {
+                let _ = writer.write_record([
+                    defuse(&c.name),
+                    c.version.to_string(),
+                    defuse(&sec.name),
+                    i.item_id.to_string(),
+                    defuse(&i.title),
+                    i.severity.to_string(),
+                    i.level.to_string(),
+                    i.status.to_string(),
+                    defuse(&i.standing),
+                    i.counts.to_string(),
+                    i.passes.to_string(),
+                    i.evidence.to_string(),
+                    format!("{}/{}", i.approvals, i.approvals_required),
+                ]);
+            }
+        }
+    }
+    writer.into_inner().unwrap_or_default()
 }
 
 /// A database error half-way: the response is cut off (the client sees an

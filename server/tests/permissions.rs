@@ -121,6 +121,7 @@ const MATRIX: &[Row<5>] = &[
     ("POST", "/api/scorecard/team", &[("team_id", "999")], [404, 404, 404, 404, 401]),
     ("POST", "/api/history", &[("scope", "org"), ("days", "90")], [200, 200, 200, 200, 401]),
     ("POST", "/api/history", &[("scope", "service:no-such-service"), ("days", "90")], [404, 404, 404, 404, 401]),
+    ("GET", "/services/no-such-service/scorecard?format=json", &[], [404, 404, 404, 404, 303]),
     // Status badges answer alike for everyone: 404 unless made public.
     ("GET", "/badge/no-such-service.svg", &[], [404, 404, 404, 404, 404]),
     ("POST", "/api/services/badge", &[("service_id", "999"), ("public", "true")], [404, 404, 404, 404, 401]),

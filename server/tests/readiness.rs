@@ -17,6 +17,7 @@ both_backends!(
     two_editors_do_not_overwrite_each_other,
     scores_check_agrees_after_random_changes,
     a_public_badge_shows_level_and_gate_and_nothing_else_answers,
+    the_scorecard_exports_as_json_and_csv,
 );
 
 async fn leads_register_services_and_everyone_reads_them(backend: Backend) {
@@ -498,4 +499,54 @@ async fn a_public_badge_shows_level_and_gate_and_nothing_else_answers(backend: B
     // Both choices are in the trail.
     let actions = audit_actions(server, "service.badge_").await;
     assert_eq!(actions, ["service.badge_published", "service.badge_withdrawn"]);
+}
+
+async fn the_scorecard_exports_as_json_and_csv(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let server = &server;
+    let org = org(server).await;
+    assert!(register(server, &org.lead, "Pay", "pay", "1", "2").await.status().is_success());
+    let id = service_id(server, "pay").await.to_string();
+    let mini = org.mini.to_string();
+    let applied = server
+        .post_with(&org.lead, "/api/services/apply-template", &[("service_id", &id), ("template_id", &mini)])
+        .await;
+    assert_eq!(applied.status(), 200);
+    let crit = item_by_key(server, "pay", "a.crit").await;
+    assert_eq!(set_status(server, &org.member, crit, "done", "").await.status(), 200);
+
+    // Viewers read it like the page.
+    let response = org.viewer.get(server.url("/services/pay/scorecard?format=json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("pay-scorecard-"));
+    let card: Value = response.json().await.unwrap();
+    assert_eq!(card["service"]["slug"], "pay");
+    assert_eq!(card["gate"], "not ready");
+    assert_eq!(card["figures"]["score"], 66);
+    let blocking: Vec<&str> =
+        card["blocking"].as_array().unwrap().iter().map(|b| b["standing"].as_str().unwrap()).collect();
+    assert_eq!(blocking, ["not started"]);
+    let items = &card["checklists"][0]["sections"][0]["items"];
+    assert_eq!(items[0]["standing"], "satisfied");
+    assert_eq!(
+        card["audit_chain_head"]["seq"].as_i64().unwrap(),
+        app::backend::audit::head(&server.db).await.unwrap().seq
+    );
+
+    let csv = org.viewer.get(server.url("/services/pay/scorecard?format=csv")).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("checklist,version,section,item_id,title,severity,level,status,standing"));
+    assert_eq!(lines.count(), 3, "one row per item of the mini template");
+
+    let unknown = org.viewer.get(server.url("/services/nothing/scorecard")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    let bad = org.viewer.get(server.url("/services/pay/scorecard?format=xml")).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let anonymous = support::cookieless_browser().get(server.url("/services/pay/scorecard")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 303);
 }

@@ -169,6 +169,24 @@ impl Standing {
     pub fn passes(&self) -> bool {
         matches!(self, Standing::Satisfied | Standing::Waived { .. })
     }
+
+    /// In words, dates in UTC (for exports; pages show the reader's zone).
+    pub fn describe(&self) -> String {
+        let day = |millis: i64| {
+            chrono::DateTime::from_timestamp_millis(millis)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
+        match self {
+            Standing::Excluded => "not required for this tier".into(),
+            Standing::NotApplicable => "not applicable (accepted)".into(),
+            Standing::Satisfied => "satisfied".into(),
+            Standing::Waived { expires_at } => format!("waived until {}", day(*expires_at)),
+            Standing::Unmet(Blocker::Stale { since }) => format!("stale since {}", day(*since)),
+            Standing::Unmet(Blocker::WaiverExpired { at }) => format!("waiver expired {}", day(*at)),
+            Standing::Unmet(blocker) => blocker.describe(),
+        }
+    }
 }
 
 /// The standing of one item at `now` (milliseconds since the epoch).

@@ -322,6 +322,8 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
         <div class="page-head">
             <h1>{s.name.clone()} {s.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
             <div class="page-head__actions">
+                <a class="button button--secondary no-print" href=format!("/services/{}/scorecard?format=json", s.slug) download="">"Export JSON"</a>
+                <a class="button button--secondary no-print" href=format!("/services/{}/scorecard?format=csv", s.slug) download="">"Export CSV"</a>
                 <PrintButton/>
                 {service.can_manage.then(|| view! {
                     <a href=format!("/services/{}/edit", s.slug) class="button button--secondary">"Edit service"</a>
