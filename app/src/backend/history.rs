@@ -223,8 +223,9 @@ pub async fn for_scope(db: &Db, team_id: i64, days: i64, now: i64) -> Result<His
     Ok(History { from_day, to_day, points })
 }
 
-/// Every live service's score `days` days before `now` (its last day row
-/// on or before then), for trend arrows: (service id, score).
+/// The score of each of `service_ids` on `day` (its last day row on or
+/// before then), for trend arrows: (service id, score). One index seek per
+/// service.
 pub async fn scores_on(db: &Db, service_ids: &[i64], day: i64) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
     if service_ids.is_empty() {
         return Ok(Vec::new());
@@ -232,9 +233,9 @@ pub async fn scores_on(db: &Db, service_ids: &[i64], day: i64) -> Result<Vec<(i6
     let list = service_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     // Ids are numbers from our own query, not user text.
     let sql = format!(
-        "SELECT d.service_id, d.score FROM score_days d
-         WHERE d.service_id IN ({list})
-           AND d.day = (SELECT MAX(day) FROM score_days e WHERE e.service_id = d.service_id AND e.day <= $1)"
+        "SELECT s.id, (SELECT d.score FROM score_days d WHERE d.service_id = s.id AND d.day <= $1
+                       ORDER BY d.day DESC LIMIT 1)
+         FROM services s WHERE s.id IN ({list})"
     );
     sqlx::query_as(&sql).bind(day).fetch_all(db.pool()).await
 }
