@@ -87,9 +87,9 @@ test('an auditor filters the audit trail, exports it and verifies the export off
 
 test('a viewer is offered no audit trail and is refused it', async ({ page, browser }) => {
   await signIn(page);
-  const name = unique('Vera Viewer');
+  const name = unique('Tove Trailviewer');
   const link = await invite(page, name, `${name.split(' ').pop()}-trail@example.com`, 'viewer');
-  const viewer = await accept(browser, link, 'vera only reads scorecards');
+  const viewer = await accept(browser, link, 'tove only reads scorecards');
   await expect(viewer.page.getByRole('link', { name: 'Audit trail' })).toHaveCount(0);
   const response = await viewer.page.goto('/audit');
   expect(response?.status()).toBe(403);
