@@ -47,7 +47,8 @@ fn Scorecard(card: OrgScorecard, search: String) -> impl IntoView {
         <HistoryPanel scope="org".to_string() title="Organisation score history"/>
         <section class="panel table-panel" aria-labelledby="teams-heading">
             <h2 id="teams-heading" class="table-panel__title">"Teams"</h2>
-            <table class="data-table">
+            // service-table: rows become cards at phone width.
+            <table class="data-table service-table">
                 <thead>
                     <tr>
                         <th scope="col">"Team"</th>
