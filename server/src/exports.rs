@@ -116,8 +116,7 @@ async fn export_trail(
     // hyper may poll a body again after its end; `Unfold` panics if it is.
     let body = futures_util::StreamExt::fuse(body);
 
-    let day =
-        chrono::DateTime::from_timestamp_millis(now).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let day = app::domain::history::day_label(app::domain::history::day_of(now));
     let scope = if filter.is_empty() { "" } else { "-filtered" };
     let (extension, mime) = match format {
         Format::JsonLines => ("jsonl", "application/jsonl; charset=utf-8"),
@@ -225,8 +224,7 @@ async fn export_scorecard(
         Ok(None) => return refusal(AppError::NotFound),
         Err(e) => return refusal(e.into()),
     };
-    let day =
-        chrono::DateTime::from_timestamp_millis(now).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let day = app::domain::history::day_label(app::domain::history::day_of(now));
     let (body, mime, extension) = match format {
         ScorecardFormat::Json => {
             (serde_json::to_vec_pretty(&export).unwrap_or_default(), "application/json; charset=utf-8", "json")

@@ -136,9 +136,12 @@ async fn insert(conn: &mut AnyConnection, e: &ChainEntry, hash: &str) -> Result<
 const CHAIN_COLUMNS: &str = "seq, prev_hash, occurred_at, actor_user_id, actor_label, action, subject_type, \
                              subject_id, detail, client_ip, request_id, service_id, entry_hash";
 
+/// A chained entry as read back, in [`CHAIN_COLUMNS`] order. The hashes are
+/// optional so that a row stripped of them reads as changed rather than as
+/// unreadable.
 type ChainRow = (
     i64,
-    String,
+    Option<String>,
     i64,
     Option<i64>,
     String,
@@ -149,7 +152,7 @@ type ChainRow = (
     Option<String>,
     Option<String>,
     Option<i64>,
-    String,
+    Option<String>,
 );
 
 fn sealed_from_row(row: ChainRow) -> SealedEntry {
@@ -171,7 +174,7 @@ fn sealed_from_row(row: ChainRow) -> SealedEntry {
     SealedEntry {
         entry: ChainEntry {
             seq,
-            prev_hash,
+            prev_hash: prev_hash.unwrap_or_default(),
             occurred_at,
             actor_user_id,
             actor_label,
@@ -183,7 +186,7 @@ fn sealed_from_row(row: ChainRow) -> SealedEntry {
             request_id,
             service_id,
         },
-        hash,
+        hash: hash.unwrap_or_default(),
     }
 }
 
@@ -306,24 +309,6 @@ fn chunk_sql(backend: super::Backend) -> String {
     }
 }
 
-/// An entry as the chunk query spells it. The hashes are optional so that
-/// a row stripped of them reads as changed rather than as unreadable.
-type JsonEntry = (
-    i64,
-    Option<String>,
-    i64,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-);
-
 /// Checks the whole stored chain, entry by entry, up to the head committed
 /// when the check starts (entries appended meanwhile are left for the next
 /// check). Memory stays flat: entries are read a chunk at a time.
@@ -347,26 +332,10 @@ pub async fn verify(db: &super::Db) -> Result<Verified, VerifyError> {
         if to < head.seq {
             pending = Some(read(to));
         }
-        let entries: Vec<JsonEntry> =
+        let rows: Vec<ChainRow> =
             serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        for (seq, prev, at, actor, label, action, subject_type, subject_id, detail, ip, request, service, hash) in
-            entries
-        {
-            let entry = ChainEntry {
-                seq,
-                prev_hash: prev.unwrap_or_default(),
-                occurred_at: at,
-                actor_user_id: actor,
-                actor_label: label,
-                action,
-                subject_type,
-                subject_id,
-                detail,
-                client_ip: ip,
-                request_id: request,
-                service_id: service,
-            };
-            verifier.push(&entry, hash.as_deref().unwrap_or_default())?;
+        for sealed in rows.into_iter().map(sealed_from_row) {
+            verifier.push(&sealed.entry, &sealed.hash)?;
         }
     }
     verifier.finish(&head)?;

@@ -172,11 +172,8 @@ impl Standing {
 
     /// In words, dates in UTC (for exports; pages show the reader's zone).
     pub fn describe(&self) -> String {
-        let day = |millis: i64| {
-            chrono::DateTime::from_timestamp_millis(millis)
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        };
+        use super::history::{day_label, day_of};
+        let day = |millis: i64| day_label(day_of(millis));
         match self {
             Standing::Excluded => "not required for this tier".into(),
             Standing::NotApplicable => "not applicable (accepted)".into(),
