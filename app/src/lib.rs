@@ -30,6 +30,7 @@ use crate::pages::{
     account::AccountPage,
     admin_settings::AdminSettingsPage,
     audit::AuditPage,
+    campaigns::{CampaignPage, CampaignsPage, NewCampaignPage},
     due_soon::DueSoonPage,
     error::ErrorPage,
     forgot::ForgotPasswordPage,
@@ -113,6 +114,9 @@ pub fn App() -> impl IntoView {
                         // Async, so a refusal (403) is the page's status.
                         <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>
                         <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("campaigns") view=CampaignsPage/>
+                        <Route path=path!("campaigns/new") view=NewCampaignPage/>
+                        <Route path=path!("campaigns/:id") view=CampaignPage ssr=SsrMode::Async/>
                         <Route path=path!("teams") view=TeamsPage/>
                         <Route path=path!("teams/:id") view=TeamPage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) or 404 is the page's status.

@@ -24,6 +24,8 @@ use crate::settings::Settings;
 /// How often expired sessions and stale throttling rows are removed.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(5 * 60);
 const FIGURES_INTERVAL: Duration = Duration::from_secs(30);
+/// How often queued notification mail is sent (when SMTP is configured).
+const MAIL_INTERVAL: Duration = Duration::from_secs(15);
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -145,6 +147,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     }
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));
+    let mail = tokio::spawn(mail_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
     let app = router::build(state, metrics, settings);
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
@@ -182,6 +185,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     }
     housekeeping.abort();
     figures.abort();
+    mail.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -212,6 +216,23 @@ async fn figures_loop(state: AppState) {
             Ok(0) => {}
             Ok(refreshed) => tracing::info!(refreshed, "service figures refreshed after expiries"),
             Err(e) => tracing::warn!(error = %e, "refreshing expired figures failed; will retry"),
+        }
+    }
+}
+
+/// Sends queued notification mail; without SMTP configured it does
+/// nothing (housekeeping drops what waits too long).
+async fn mail_loop(state: AppState) {
+    let Some(mailer) = state.mailer.clone() else { return };
+    let mut every = tokio::time::interval(MAIL_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = state.clock.now_millis();
+        match app::backend::notifications::deliver_due(&state.db, &mailer, state.public_url.as_str(), now).await {
+            Ok(done) if done == Default::default() => {}
+            Ok(done) => tracing::info!(?done, "notification mail"),
+            Err(e) => tracing::warn!(error = %e, "sending notification mail failed; will retry"),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::domain::notifications::MailPreferences;
 use crate::error::AppError;
 
 /// Changes the caller's password after checking the current one, and signs
@@ -16,6 +17,18 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(endpoint = "account/profile")]
 pub async fn update_profile(name: String, email: String, current_password: String) -> Result<(), AppError> {
     crate::backend::respond(server::update_profile(name, email, current_password).await)
+}
+
+/// Which kinds of notification mail the caller gets.
+#[server(endpoint = "account/mail")]
+pub async fn fetch_mail_preferences() -> Result<MailPreferences, AppError> {
+    crate::backend::respond(server::mail_preferences().await)
+}
+
+/// Keeps exactly the kinds in `on` (kind names) turned on for the caller.
+#[server(endpoint = "account/mail/save")]
+pub async fn save_mail_preferences(#[server(default)] on: Vec<String>) -> Result<(), AppError> {
+    crate::backend::respond(server::save_mail_preferences(on).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -64,5 +77,27 @@ mod server {
         }
         user_admin::update_profile(&state.db, caller.actor(), &me.user, &name, &new_email, state.clock.now_millis())
             .await
+    }
+
+    pub async fn mail_preferences() -> Result<MailPreferences, AppError> {
+        use crate::domain::notifications::MailKind;
+        let caller = caller(Action::ManageOwnAccount)?;
+        let off = crate::backend::notifications::opted_out(&caller.state.db, caller.me.user.id).await?;
+        Ok(MailPreferences {
+            kinds: MailKind::ALL.into_iter().map(|k| (k, !off.contains(&k))).collect(),
+            mail_configured: caller.state.mailer.is_some(),
+        })
+    }
+
+    pub async fn save_mail_preferences(on: Vec<String>) -> Result<(), AppError> {
+        use crate::domain::notifications::MailKind;
+        let caller = caller(Action::ManageOwnAccount)?;
+        let kinds = on
+            .iter()
+            .map(|k| MailKind::parse(k).ok_or_else(|| AppError::invalid("on", "Choose kinds of mail from the list.")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let now = caller.state.clock.now_millis();
+        crate::backend::notifications::set_preferences(&caller.state.db, caller.actor(), &kinds, now).await?;
+        Ok(())
     }
 }

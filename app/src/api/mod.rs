@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin_settings;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod history;
 pub mod items;
 pub mod links;

@@ -162,7 +162,7 @@ pub fn figures_of(card: &Scorecard) -> Figures {
 /// stores the result. Call inside the transaction of the change.
 pub async fn refresh_service(conn: &mut AnyConnection, service_id: i64, now: i64) -> Result<Scorecard, sqlx::Error> {
     let items = service_items(conn, service_id).await?;
-    let facts: Vec<ItemFacts> = items.into_iter().map(|(_, facts)| facts).collect();
+    let (ids, facts): (Vec<i64>, Vec<ItemFacts>) = items.into_iter().unzip();
     let card = score(&facts, now);
     let figures = figures_of(&card);
     let (team_id, before) = stored(conn, service_id).await?;
@@ -188,7 +188,44 @@ pub async fn refresh_service(conn: &mut AnyConnection, service_id: i64, now: i64
     .execute(&mut *conn)
     .await?;
     super::history::record(conn, service_id, team_id, &before, &figures, now).await?;
+    if before.ready && !figures.ready {
+        let reasons = blocking_reasons(conn, &ids, &facts, &card, now).await?;
+        super::notifications::gate_regressed(conn, service_id, &reasons, now).await?;
+    }
     Ok(card)
+}
+
+/// Each item in the way of the gate as (title, reason), in the gate's
+/// order (most severe first).
+async fn blocking_reasons(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    facts: &[ItemFacts],
+    card: &Scorecard,
+    now: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let crate::domain::readiness::Gate::NotReady { blocking } = &card.gate else {
+        return Ok(Vec::new());
+    };
+    if blocking.is_empty() {
+        return Ok(vec![("No checklist".into(), "no item counts yet".into())]);
+    }
+    // Ids are the service's own item ids, read above.
+    let list: Vec<String> = blocking.iter().map(|&i| ids[i].to_string()).collect();
+    let titles: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT si.id, ti.title FROM service_items si JOIN template_items ti ON ti.id = si.template_item_id
+         WHERE si.id IN ({})",
+        list.join(",")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(blocking
+        .iter()
+        .map(|&i| {
+            let title = titles.iter().find(|(id, _)| *id == ids[i]).map(|(_, t)| t.clone()).unwrap_or_default();
+            (title, crate::domain::readiness::standing(&facts[i], now).describe())
+        })
+        .collect())
 }
 
 /// The service's team and its figures as stored before a change.

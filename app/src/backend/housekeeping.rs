@@ -15,6 +15,10 @@ pub struct Swept {
     pub tokens: u64,
     /// Single score changes older than the history keeps them.
     pub score_changes: u64,
+    /// Weekly digests and campaign reminders queued.
+    pub mail_queued: u64,
+    /// Notification mail removed after its keeping.
+    pub mail_pruned: u64,
 }
 
 pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept, sqlx::Error> {
@@ -40,5 +44,18 @@ pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept
     let tokens = super::tokens::sweep(db, now).await?;
     // Every live service and team gets today's history row (at least daily).
     let score_changes = super::history::sweep(db, now).await?;
-    Ok(Swept { sessions, throttle: counts + buckets, tokens, score_changes })
+    // Today's burn-up count of every running campaign.
+    super::campaigns::sweep(db, now).await?;
+    // This week's digest and campaign reminders (once a week), and mail
+    // past its keeping.
+    let queued = super::notifications::queue_weekly(db, now).await?;
+    let mail = super::notifications::prune(db, now).await?;
+    Ok(Swept {
+        sessions,
+        throttle: counts + buckets,
+        tokens,
+        score_changes,
+        mail_queued: queued.digests + queued.reminders,
+        mail_pruned: mail,
+    })
 }

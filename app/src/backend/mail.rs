@@ -56,7 +56,7 @@ impl Mailer {
     }
 
     /// Sends a plain-text message to one person.
-    async fn send(&self, to_name: &str, to_email: &str, subject: &str, body: String) -> Result<(), MailError> {
+    pub async fn send(&self, to_name: &str, to_email: &str, subject: &str, body: String) -> Result<(), MailError> {
         let to = Mailbox::new(
             Some(to_name.to_string()),
             to_email.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?,

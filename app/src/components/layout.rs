@@ -12,8 +12,13 @@ use crate::api::auth::{fetch_me, Logout, Me};
 use crate::domain::access::Role;
 
 /// The pages reachable from the main navigation.
-const NAV_ITEMS: &[(&str, &str)] =
-    &[("/", "Overview"), ("/services", "Services"), ("/teams", "Teams"), ("/status", "System status")];
+const NAV_ITEMS: &[(&str, &str)] = &[
+    ("/", "Overview"),
+    ("/services", "Services"),
+    ("/teams", "Teams"),
+    ("/campaigns", "Campaigns"),
+    ("/status", "System status"),
+];
 /// Added for reviewers (auditors and administrators).
 const REVIEWER_NAV_ITEMS: &[(&str, &str)] = &[("/reviews", "Reviews"), ("/audit", "Audit trail")];
 /// Added for administrators.

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod burnup_chart;
 pub mod field;
 pub mod layout;
 pub mod local_time;

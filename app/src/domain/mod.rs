@@ -4,12 +4,14 @@
 pub mod access;
 pub mod audit;
 pub mod badge;
+pub mod campaigns;
 pub mod checklist;
 pub mod device;
 pub mod documents;
 pub mod history;
 pub mod items;
 pub mod links;
+pub mod notifications;
 pub mod people;
 pub mod readiness;
 pub mod scorecard;

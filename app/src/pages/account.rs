@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::account::{ChangePassword, UpdateProfile};
+use crate::api::account::{fetch_mail_preferences, ChangePassword, SaveMailPreferences, UpdateProfile};
 use crate::api::auth::fetch_me;
 use crate::api::mfa::fetch_mfa_status;
 use crate::components::field::{field_error, form_error, Field, FormAlert, SubmitButton};
@@ -91,6 +91,7 @@ pub fn AccountPage() -> impl IntoView {
             </Suspense>
             <A href="/account/mfa" attr:class="button button--secondary">"Manage two-step sign-in"</A>
         </section>
+        <MailSettings/>
         <section class="panel form-panel" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <p class="muted">"Changing your password signs you out on every other device."</p>
@@ -114,6 +115,46 @@ pub fn AccountPage() -> impl IntoView {
                 />
                 <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending()/>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Which notification mails the person gets, one switch per kind.
+#[component]
+fn MailSettings() -> impl IntoView {
+    let save = ServerAction::<SaveMailPreferences>::new();
+    let result = save.value();
+    let preferences = Resource::new(move || save.version().get(), |_| fetch_mail_preferences());
+    view! {
+        <section class="panel form-panel" aria-labelledby="mail-heading">
+            <h2 id="mail-heading">"Email notifications"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || preferences.get().map(|answer| match answer {
+                    Ok(p) => view! {
+                        {(!p.mail_configured).then(|| view! {
+                            <p class="notice notice--warn">"This server sends no mail yet (SMTP is not configured). Your choices apply once an administrator sets it up."</p>
+                        })}
+                        <ActionForm action=save attr:novalidate=true>
+                            <FormAlert message=form_error(result)/>
+                            {move || matches!(result.get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })}
+                            <fieldset class="fieldset">
+                                <legend>"Send me an email when…"</legend>
+                                {p.kinds.iter().enumerate().map(|(i, (kind, on))| view! {
+                                    <label class="check check--hinted">
+                                        <input type="checkbox" name=format!("on[{i}]") value=kind.as_str() checked=*on/>
+                                        <span>
+                                            {kind.label()}
+                                            <span class="field__hint">{kind.hint()}</span>
+                                        </span>
+                                    </label>
+                                }).collect_view()}
+                            </fieldset>
+                            <SubmitButton label="Save email settings" busy_label="Saving…" pending=save.pending()/>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin_settings;
 pub mod audit;
+pub mod campaigns;
 pub mod due_soon;
 pub mod error;
 pub mod forgot;
