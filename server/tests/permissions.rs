@@ -125,6 +125,9 @@ const MATRIX: &[Row<5>] = &[
     // Status badges answer alike for everyone: 404 unless made public.
     ("GET", "/badge/no-such-service.svg", &[], [404, 404, 404, 404, 404]),
     ("POST", "/api/services/badge", &[("service_id", "999"), ("public", "true")], [404, 404, 404, 404, 401]),
+    // Everyone chooses their own notification mail.
+    ("POST", "/api/account/mail", &[], [200, 200, 200, 200, 401]),
+    ("POST", "/api/account/mail/save", &[("on[0]", "expiry-digest")], [200, 200, 200, 200, 401]),
     ("POST", "/api/auth/logout", &[], [200, 200, 200, 200, 200]),
 ];
 
@@ -223,6 +226,25 @@ const EMPTY_NAME_FORM: &[(&str, &str)] = &[
 /// Service 1 (`matrix-one`, team 1) has the web-app checklist (items 1–23);
 /// service 2 (`matrix-two`) belongs to team 2.
 const SERVICE_MATRIX: &[Row<8>] = &[
+    // Campaigns: everyone reads; administrators and leads start them (over
+    // their own teams: the other lead's try covers team 1); whoever started
+    // one, or an administrator, ends it. Campaign 1 is the admin's, 2 the lead's.
+    ("GET", "/campaigns", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/campaigns/new", &[], [200, 403, 403, 403, 403, 200, 200, 303]),
+    ("POST", "/api/campaigns/choices", &[], [200, 403, 403, 403, 403, 200, 200, 401]),
+    (
+        "POST",
+        "/api/campaigns/start",
+        &[("name", "Matrix"), ("goal", "level"), ("level", "bronze"), ("team", "1"), ("deadline", "2099-12-31")],
+        [200, 403, 403, 403, 403, 200, 422, 401],
+    ),
+    ("POST", "/api/campaigns", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/campaigns/one", &[("id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/campaigns/one", &[("id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/campaigns/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/campaigns/999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/api/campaigns/end", &[("id", "1")], [200, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/campaigns/end", &[("id", "2")], [200, 403, 403, 403, 403, 409, 403, 401]),
     ("GET", "/services", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/services/new", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/services/matrix-one", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
