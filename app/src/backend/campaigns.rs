@@ -597,6 +597,7 @@ pub async fn detail(
             .await?;
     let mut days: Vec<BurnupDay> =
         days.into_iter().map(|(day, met, total)| BurnupDay { day, met: met as u32, total: total as u32 }).collect();
+    let start_met = days.first().map_or(0, |d| d.met);
     // Today as it stands now, not as the last sweep counted it.
     let today = day_of(now);
     if !record.ended {
@@ -612,7 +613,13 @@ pub async fn detail(
     };
     let start_day = day_of(record.created_at);
     Ok(CampaignDetail {
-        burnup: Burnup { start_day, deadline_day: parse_day(&record.deadline).unwrap_or(start_day), today, days },
+        burnup: Burnup {
+            start_day,
+            start_met,
+            deadline_day: parse_day(&record.deadline).unwrap_or(start_day),
+            today,
+            days,
+        },
         summary,
         goal: record.goal.clone(),
         goal_items,

@@ -34,8 +34,9 @@ pub fn BurnupChart(burnup: Burnup) -> impl IntoView {
             <line class="score-chart__axis" x1=g.plot_left x2=g.plot_right y1=g.plot_bottom y2=g.plot_bottom/>
             <line class="score-chart__axis" x1=g.plot_left x2=g.plot_left y1=g.plot_top y2=g.plot_bottom/>
             <g class="score-chart__dates">
-                {g.x_ticks.iter().map(|(x, label)| view! {
-                    <text x=*x y=BURNUP_HEIGHT - 8.0 text-anchor="middle">{label.clone()}</text>
+                // The deadline's label ends at the plot's edge instead of overflowing it.
+                {g.x_ticks.iter().enumerate().map(|(i, (x, label))| view! {
+                    <text x=*x y=BURNUP_HEIGHT - 8.0 text-anchor=if i + 1 == g.x_ticks.len() { "end" } else { "middle" }>{label.clone()}</text>
                 }).collect_view()}
             </g>
             {g.today_x.map(|x| view! {
@@ -45,6 +46,8 @@ pub fn BurnupChart(burnup: Burnup) -> impl IntoView {
             <path class="burnup__ideal" d=g.ideal_line.clone()/>
             <path class="burnup__total" d=g.total_line.clone()/>
             <path class="score-chart__line" d=g.met_line.clone()/>
+            // The latest count is marked, so even a campaign's first day shows.
+            {g.dots.last().map(|(x, y, _)| view! { <circle class="score-chart__mark" cx=*x cy=*y r="4"/> })}
             {g.dots.iter().map(|(x, y, text)| view! {
                 <circle class="score-chart__dot" cx=*x cy=*y r="6"><title>{text.clone()}</title></circle>
             }).collect_view()}

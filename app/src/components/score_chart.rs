@@ -100,7 +100,7 @@ pub fn ScoreChart(history: History) -> impl IntoView {
             {g.dots.iter().enumerate().filter(|(i, _)| marked || *i + 1 == g.dots.len()).map(|(_, (x, y, _))| view! {
                 <circle class="score-chart__mark" cx=*x cy=*y r="3"/>
             }).collect_view()}
-            {g.dots.iter().map(|(x, y, text)| view! {
+            {g.hover_dots(history.to_day - history.from_day).into_iter().map(|(x, y, text)| view! {
                 <circle class="score-chart__dot" cx=*x cy=*y r="6"><title>{text.clone()}</title></circle>
             }).collect_view()}
         </svg>

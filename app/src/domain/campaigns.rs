@@ -131,6 +131,8 @@ pub struct BurnupDay {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Burnup {
     pub start_day: i64,
+    /// Services meeting the goal when the campaign started.
+    pub start_met: u32,
     pub deadline_day: i64,
     pub today: i64,
     pub days: Vec<BurnupDay>,
@@ -151,7 +153,7 @@ pub struct BurnupGeometry {
     pub met_line: String,
     /// The covered services (the finish line).
     pub total_line: String,
-    /// Even progress from the first day's count to all by the deadline.
+    /// Even progress from the count at the start to all by the deadline.
     pub ideal_line: String,
     /// The x of today, while the campaign runs.
     pub today_x: Option<f64>,
@@ -195,11 +197,15 @@ impl Burnup {
                 total_line.push_str(&format!(" H{:.1}", x(last_day)));
             }
         }
-        let ideal_line = match (self.days.first(), self.days.last()) {
-            (Some(first), Some(latest)) => {
-                format!("M{:.1},{:.1} L{:.1},{:.1}", x(first.day), y(first.met), x(self.deadline_day), y(latest.total))
-            }
-            _ => String::new(),
+        let ideal_line = match self.days.last() {
+            Some(latest) => format!(
+                "M{:.1},{:.1} L{:.1},{:.1}",
+                x(self.start_day),
+                y(self.start_met),
+                x(self.deadline_day),
+                y(latest.total)
+            ),
+            None => String::new(),
         };
         let today_x = (self.today >= self.start_day && self.today <= last_day).then(|| x(self.today));
         // Whole numbers on the y axis, about four steps.
@@ -260,6 +266,7 @@ mod tests {
     fn burnup(days: &[(i64, u32, u32)]) -> Burnup {
         Burnup {
             start_day: 100,
+            start_met: days.first().map_or(0, |d| d.1),
             deadline_day: 110,
             today: 104,
             days: days.iter().map(|&(day, met, total)| BurnupDay { day, met, total }).collect(),

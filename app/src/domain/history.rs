@@ -91,6 +91,25 @@ pub struct ChartGeometry {
     pub strip_height: f64,
 }
 
+impl ChartGeometry {
+    /// The days that get a hover target. A month or less: every day. Longer
+    /// windows: every 7th day, every day the line moves and the last day, so
+    /// a year's chart does not carry 365 targets (most of them saying the
+    /// same as the day before) into every page.
+    pub fn hover_dots(&self, days_shown: i64) -> Vec<&(f64, f64, String)> {
+        if days_shown <= 31 {
+            return self.dots.iter().collect();
+        }
+        let last = self.dots.len().saturating_sub(1);
+        self.dots
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, y, _))| *i % 7 == 0 || *i == last || (*i > 0 && (self.dots[*i - 1].1 - *y).abs() > 0.01))
+            .map(|(_, dot)| dot)
+            .collect()
+    }
+}
+
 impl History {
     /// The points of every day of the window, the last known day carried
     /// forward over days without a row (before the first row: nothing).
@@ -274,5 +293,25 @@ mod tests {
         assert_eq!(trend_arrow(Some(3)).1, "up");
         assert_eq!(trend_arrow(Some(-1)).1, "down");
         assert_eq!(trend_arrow(Some(0)).1, "flat");
+    }
+
+    #[test]
+    fn long_windows_keep_hover_targets_where_the_line_moves() {
+        let points: Vec<DayPoint> = (0..365)
+            .map(|d| DayPoint {
+                day: d,
+                score: Some(if d < 200 { 10 } else { 60 }),
+                ready: false,
+                level: None,
+                note: String::new(),
+            })
+            .collect();
+        let history = History { from_day: 0, to_day: 364, points };
+        let g = history.geometry();
+        assert_eq!(g.hover_dots(30).len(), 365, "short windows keep every day");
+        let thin = g.hover_dots(365);
+        assert!(thin.len() < 60, "{}", thin.len());
+        assert!(thin.iter().any(|d| d.2.starts_with(&day_label(200))), "the day the score moved");
+        assert!(thin.last().unwrap().2.starts_with(&day_label(364)), "today");
     }
 }

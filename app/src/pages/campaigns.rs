@@ -220,10 +220,6 @@ fn CampaignView(campaign: CampaignDetail, end: ServerAction<EndCampaign>) -> imp
             <div>
                 <p class="eyebrow"><a href="/campaigns">"Campaigns"</a></p>
                 <h1>{summary.name.clone()}</h1>
-                <p class="muted">
-                    {format!("{} · {} · started by {started_by} ", summary.goal, selection)}
-                    <LocalTime millis=started_at/>
-                </p>
             </div>
             {can_manage.then(|| view! {
                 <ActionForm action=end>
@@ -232,6 +228,10 @@ fn CampaignView(campaign: CampaignDetail, end: ServerAction<EndCampaign>) -> imp
                 </ActionForm>
             })}
         </div>
+        <p class="muted campaign__meta">
+            {format!("{} · {} · started by {started_by} ", summary.goal, selection)}
+            <LocalTime millis=started_at/>
+        </p>
         <FormAlert message=form_error(end_result)/>
         <section class="cards org-totals" aria-label="Progress">
             <article class="card">
