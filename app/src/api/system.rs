@@ -16,6 +16,18 @@ pub struct InstanceStatus {
     /// When the newest migration was applied, milliseconds since the epoch.
     pub last_migrated_at_ms: Option<i64>,
     pub uptime_seconds: u64,
+    /// Notification mail, when SMTP is configured.
+    pub mail: Option<MailHealth>,
+}
+
+/// The notification outbox at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailHealth {
+    pub waiting: i64,
+    /// Mails given up after every retry.
+    pub failed: i64,
+    /// The latest delivery error (administrators only).
+    pub last_error: Option<String>,
 }
 
 #[server(endpoint = "system/status")]
@@ -28,9 +40,18 @@ async fn instance_status() -> Result<InstanceStatus, AppError> {
     use crate::backend::{caller::caller, migrations};
     use crate::domain::access::Action;
 
-    let state = caller(Action::ReadDashboard)?.state;
+    let caller = caller(Action::ReadDashboard)?;
+    let state = &caller.state;
     let database_reachable = state.db.ping().await.is_ok();
     let history = if database_reachable { migrations::history(&state.db).await? } else { Vec::new() };
+    let mail = match (&state.mailer, database_reachable) {
+        (Some(_), true) => {
+            let (waiting, failed, last_error) = crate::backend::notifications::outbox_counts(&state.db).await?;
+            let admin = caller.me.user.role == crate::domain::access::Role::Admin;
+            Some(MailHealth { waiting, failed, last_error: last_error.filter(|_| admin) })
+        }
+        _ => None,
+    };
     Ok(InstanceStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         database: state.db.backend().name().to_string(),
@@ -39,5 +60,6 @@ async fn instance_status() -> Result<InstanceStatus, AppError> {
         migrations_applied: history.len(),
         last_migrated_at_ms: history.last().map(|m| m.applied_at_ms),
         uptime_seconds: state.started_at.elapsed().as_secs(),
+        mail,
     })
 }

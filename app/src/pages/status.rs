@@ -69,7 +69,30 @@ fn StatusTable(status: InstanceStatus) -> impl IntoView {
                 <dt>"Up for"</dt>
                 <dd>{format_uptime(status.uptime_seconds)}</dd>
             </div>
+            <div>
+                <dt>"Notification mail"</dt>
+                <dd>
+                    {match status.mail {
+                        None => "Not configured (no SMTP server set)".into_any(),
+                        Some(m) => view! {
+                            <span class=mail_class(m.failed)>
+                                {format!("{} waiting · {} given up", m.waiting, m.failed)}
+                            </span>
+                            {m.last_error.map(|e| view! { <span class="data-table__sub">{format!("Last error: {e}")}</span> })}
+                        }.into_any(),
+                    }}
+                </dd>
+            </div>
         </dl>
+    }
+}
+
+/// Mail given up is worth a red word; waiting mail is normal.
+fn mail_class(failed: i64) -> &'static str {
+    if failed > 0 {
+        "bad"
+    } else {
+        "ok"
     }
 }
 
