@@ -21,7 +21,8 @@ use app::{shell, App};
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
 use crate::{
-    badge, client_addr, deadline, dossier, exports, files, gate, headers, health, metrics::Metrics, observe, panic_page, session,
+    badge, client_addr, deadline, dossier, exports, files, gate, headers, health, metrics::Metrics, observe,
+    panic_page, session,
 };
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
@@ -91,8 +92,9 @@ pub fn with_middleware(router: Router, metrics: Arc<Metrics>, https: bool) -> Ro
     // ZIP archives (dossiers, evidence) are compressed already or mostly
     // incompressible: gzipping a gigabyte of them would only burn CPU.
     let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/zip"));
-    let router =
-        router.layer(CatchPanicLayer::custom(panic_page::respond)).layer(CompressionLayer::new().compress_when(compress));
+    let router = router
+        .layer(CatchPanicLayer::custom(panic_page::respond))
+        .layer(CompressionLayer::new().compress_when(compress));
     headers::apply(router, https)
         .layer(middleware::from_fn_with_state(metrics, observe::observe))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -223,7 +223,10 @@ async fn the_dossier_holds_the_service_and_lists_every_file_with_its_hash(backen
     assert_eq!(evidence[0]["file"]["sha256"], pdf);
     assert_eq!(evidence[0]["file"]["size_bytes"], PDF.len());
     assert_eq!(evidence[0]["file"]["path"], format!("evidence/{pdf}-pen_test__final_.pdf"));
-    assert_eq!((evidence[1]["kind"].as_str(), evidence[1]["url"].as_str()), (Some("link"), Some("https://ci.example.com/run/7")));
+    assert_eq!(
+        (evidence[1]["kind"].as_str(), evidence[1]["url"].as_str()),
+        (Some("link"), Some("https://ci.example.com/run/7"))
+    );
     let reviews = first["reviews"].as_array().unwrap();
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0]["reviewer"], "auditor");

@@ -169,7 +169,12 @@ impl Contents {
 }
 
 fn file(sha256: Option<String>, size_bytes: Option<i64>, kind: Option<String>) -> Option<FileRecord> {
-    Some(FileRecord { sha256: sha256?, size_bytes: size_bytes.unwrap_or(0), kind: kind.unwrap_or_default(), path: String::new() })
+    Some(FileRecord {
+        sha256: sha256?,
+        size_bytes: size_bytes.unwrap_or(0),
+        kind: kind.unwrap_or_default(),
+        path: String::new(),
+    })
 }
 
 fn someone(name: Option<String>) -> String {
@@ -445,10 +450,10 @@ mod tests {
         };
         contents.assign_paths();
         let files = contents.files();
-        assert_eq!(files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), [
-            format!("evidence/{a}-first.pdf"),
-            format!("evidence/{b}-other.pdf")
-        ]);
+        assert_eq!(
+            files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            [format!("evidence/{a}-first.pdf"), format!("evidence/{b}-other.pdf")]
+        );
         assert_eq!(contents.items[1].evidence[0].file.as_ref().unwrap().path, format!("evidence/{a}-first.pdf"));
     }
 }

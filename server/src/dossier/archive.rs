@@ -450,7 +450,10 @@ mod tests {
         let sha = hex::encode(Sha256::digest(PDF));
         let path = evidence_path(&sha, "../../Report Q3.pdf");
         // In small reads, as a file would come.
-        assert_eq!(writer.copy(&path, PDF.chunks(7).flatten().copied().collect::<Vec<_>>().as_slice(), None).unwrap(), PDF.len() as u64);
+        assert_eq!(
+            writer.copy(&path, PDF.chunks(7).flatten().copied().collect::<Vec<_>>().as_slice(), None).unwrap(),
+            PDF.len() as u64
+        );
         let manifest = Manifest::new(
             ManifestService { slug: "pay".into(), name: "Payments".into() },
             "2026-01-01T00:00:00Z".into(),
@@ -524,7 +527,11 @@ mod tests {
             [
                 "scorecard.json: in the archive but not listed in manifest.json".to_string(),
                 "items.json: 2 bytes, but manifest.json records 3".to_string(),
-                format!("{path}: SHA-256 {}, but manifest.json records {}; its content was changed", hex::encode(Sha256::digest(PDF)), "0".repeat(64)),
+                format!(
+                    "{path}: SHA-256 {}, but manifest.json records {}; its content was changed",
+                    hex::encode(Sha256::digest(PDF)),
+                    "0".repeat(64)
+                ),
                 "evidence/gone.pdf: listed in manifest.json but missing from the archive".to_string(),
             ]
         );
@@ -571,7 +578,10 @@ mod tests {
         let found = problems(&out.finish().unwrap().into_inner());
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].starts_with("audit.jsonl: SHA-256 "), "{found:?}");
-        assert_eq!(found[1], "audit.jsonl: line 4: entry 4 was changed: its content no longer matches its recorded hash");
+        assert_eq!(
+            found[1],
+            "audit.jsonl: line 4: entry 4 was changed: its content no longer matches its recorded hash"
+        );
     }
 
     #[test]
@@ -589,7 +599,10 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0xff;
             let failed = verify(Cursor::new(&damaged)).is_err();
-            assert!(failed || !(evidence..evidence + PDF.len()).contains(&at), "a flipped evidence byte at {at} passed");
+            assert!(
+                failed || !(evidence..evidence + PDF.len()).contains(&at),
+                "a flipped evidence byte at {at} passed"
+            );
             caught += usize::from(failed);
         }
         // What passes: fields no reader relies on (the version that made
