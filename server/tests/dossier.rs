@@ -25,6 +25,7 @@ both_backends!(
     the_dossier_holds_the_service_and_lists_every_file_with_its_hash,
     dossier_verify_passes_and_names_a_changed_byte_or_a_cut_off_file,
     viewers_need_the_download_setting_and_outsiders_sign_in,
+    a_missing_stored_file_is_our_error_before_the_first_byte,
 );
 
 /// A tiny but real PDF, and a PNG header with a few bytes after it.
@@ -371,10 +372,27 @@ async fn viewers_need_the_download_setting_and_outsiders_sign_in(backend: Backen
     assert_eq!(refused.status(), 403, "refused before the slug is looked up");
     let outsider = dossier_of(server, &support::cookieless_browser(), "pay").await;
     assert_eq!((outsider.status().as_u16(), support::location(&outsider).as_str()), (303, "/login"));
+    // The service page offers the download only to those it is for.
+    let page = |client: &reqwest::Client| {
+        let client = client.clone();
+        async move { client.get(server.url("/services/pay")).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(page(&org.auditor).await.contains("href=\"/services/pay/dossier.zip\""));
+    assert!(!page(&org.viewer).await.contains("dossier.zip"));
 
     let allowed = server.post_json("/api/admin/settings/viewer-evidence-downloads", &[("allowed", "true")]).await;
     assert_eq!(allowed.status(), 200);
     let response = dossier_of(server, &org.viewer, "pay").await;
     assert_eq!(response.status(), 200);
     assert!(!entries(&response.bytes().await.unwrap()).is_empty());
+}
+
+async fn a_missing_stored_file_is_our_error_before_the_first_byte(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let server = &server;
+    let (org, _, _) = worked_service(server).await;
+    std::fs::remove_file(server.files.path_of(&sha256(PNG)).unwrap()).unwrap();
+    let response = dossier_of(server, &org.auditor, "pay").await;
+    assert_eq!(response.status(), 500);
+    assert_ne!(response.headers()["content-type"], "application/zip");
 }
