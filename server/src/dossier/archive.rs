@@ -14,20 +14,22 @@
 //! for the extracted file.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{self, BufReader, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use app::backend::audit_chain::{verify_export, ChainHead, ExportError, ExportReport};
+use app::backend::audit_chain::{verify_export, ChainHead, ExportError, ExportReport, SealedEntry};
 pub use app::backend::dossier::evidence_path;
 
 /// The manifest's `format`.
 pub const FORMAT: &str = "preflight-dossier/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const AUDIT: &str = "audit.jsonl";
+/// Where evidence and document files go: `evidence/<sha256>-<safe name>`.
+pub const EVIDENCE_DIR: &str = "evidence/";
 
 /// Bytes copied per read while an evidence file streams into the archive.
 const COPY_CHUNK: usize = 64 * 1024;
@@ -247,6 +249,10 @@ pub enum Problem {
     Hash { path: String, expected: String, found: String },
     #[error("{AUDIT}: {0}")]
     Audit(ExportError),
+    #[error("{0}: its name does not start with its SHA-256")]
+    Misnamed(String),
+    #[error("{0}: no entry of {AUDIT} records this file's SHA-256 (it was not added through Preflight)")]
+    NotRecorded(String),
     #[error("{AUDIT} was cut at chain head {found}, but {MANIFEST} records {expected}")]
     Head { expected: String, found: String },
 }
@@ -331,10 +337,38 @@ pub fn verify<R: Read + Seek>(reader: R) -> Result<Verified, Vec<Problem>> {
             None
         }
     };
+    // Each file is anchored in the chain: named by its SHA-256, which the
+    // entry that recorded it (evidence.added, document.added) holds.
+    if audit.is_some() {
+        let recorded = recorded_files(&mut archive);
+        for file in manifest.files.iter().filter(|f| f.path.starts_with(EVIDENCE_DIR)) {
+            let named = file.path[EVIDENCE_DIR.len()..].split('-').next().unwrap_or_default();
+            if named != file.sha256 {
+                problems.push(Problem::Misnamed(file.path.clone()));
+            } else if !recorded.contains(named) {
+                problems.push(Problem::NotRecorded(file.path.clone()));
+            }
+        }
+    }
     match audit {
         Some(audit) if problems.is_empty() => Ok(Verified { files: manifest.files.len(), manifest, bytes, audit }),
         _ => Err(problems),
     }
+}
+
+/// The SHA-256 of every file the audit excerpt's entries record (the
+/// `sha256` of their JSON detail). Read after the excerpt verified.
+fn recorded_files<R: Read + Seek>(archive: &mut ZipArchive<R>) -> HashSet<String> {
+    let mut recorded = HashSet::new();
+    let Ok(entry) = archive.by_name(AUDIT) else { return recorded };
+    for line in BufReader::new(entry).lines().skip(1).map_while(Result::ok) {
+        let Ok(sealed) = serde_json::from_str::<SealedEntry>(&line) else { continue };
+        let detail = sealed.entry.detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+        if let Some(sha256) = detail.as_ref().and_then(|d| d.get("sha256")).and_then(|s| s.as_str()) {
+            recorded.insert(sha256.to_string());
+        }
+    }
+    recorded
 }
 
 fn read_manifest<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Manifest, Problem> {
@@ -378,7 +412,7 @@ fn hash_of(entry: &mut impl Read) -> io::Result<(u64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::backend::audit_chain::{ChainEntry, ExportHeader, SealedEntry, EXPORT_FORMAT, GENESIS};
+    use app::backend::audit_chain::{ChainEntry, ExportHeader, EXPORT_FORMAT, GENESIS};
     use std::io::Cursor;
 
     /// A write-only sink: proves the writer never seeks.
@@ -407,7 +441,11 @@ mod tests {
                     action: "item.status_changed".into(),
                     subject_type: Some("item".into()),
                     subject_id: Some(seq.to_string()),
-                    detail: Some(format!("step {seq}")),
+                    detail: Some(if seq == 3 {
+                        format!(r#"{{"step":3,"sha256":"{}"}}"#, hex::encode(Sha256::digest(PDF)))
+                    } else {
+                        format!("step {seq}")
+                    }),
                     client_ip: None,
                     request_id: None,
                     service_id: Some(1),
@@ -511,15 +549,19 @@ mod tests {
         let (bytes, path) = dossier();
         let mut archive = ZipArchive::new(Cursor::new(&bytes)).unwrap();
         let mut manifest: Manifest = serde_json::from_reader(archive.by_name(MANIFEST).unwrap()).unwrap();
-        let evidence = manifest.files.iter_mut().find(|f| f.path == path).unwrap();
-        evidence.sha256 = "0".repeat(64);
-        let rebuilt = rebuild(&bytes, &manifest);
-        let found = problems(&rebuilt);
-        assert_eq!(found.len(), 1, "{found:?}");
+        let mut wrong = manifest.clone();
+        wrong.files.iter_mut().find(|f| f.path == path).unwrap().sha256 = "0".repeat(64);
+        let found = problems(&rebuild(&bytes, &wrong));
+        assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].starts_with(&format!("{path}: SHA-256 ")), "{found:?}");
+        assert_eq!(found[1], format!("{path}: its name does not start with its SHA-256"));
 
         manifest.files.iter_mut().find(|f| f.path == "items.json").unwrap().size = 3;
-        manifest.files.push(ManifestFile { path: "evidence/gone.pdf".into(), size: 1, sha256: "0".repeat(64) });
+        manifest.files.push(ManifestFile {
+            path: format!("evidence/{}-gone.pdf", "0".repeat(64)),
+            size: 1,
+            sha256: "0".repeat(64),
+        });
         manifest.files.retain(|f| f.path != "scorecard.json");
         let found = problems(&rebuild(&bytes, &manifest));
         assert_eq!(
@@ -527,12 +569,8 @@ mod tests {
             [
                 "scorecard.json: in the archive but not listed in manifest.json".to_string(),
                 "items.json: 2 bytes, but manifest.json records 3".to_string(),
-                format!(
-                    "{path}: SHA-256 {}, but manifest.json records {}; its content was changed",
-                    hex::encode(Sha256::digest(PDF)),
-                    "0".repeat(64)
-                ),
-                "evidence/gone.pdf: listed in manifest.json but missing from the archive".to_string(),
+                format!("evidence/{}-gone.pdf: listed in manifest.json but missing from the archive", "0".repeat(64)),
+                format!("evidence/{}-gone.pdf: no entry of audit.jsonl records this file's SHA-256 (it was not added through Preflight)", "0".repeat(64)),
             ]
         );
     }
@@ -610,6 +648,38 @@ mod tests {
         // that the data descriptor and central directory give).
         assert!(caught * 10 >= bytes.len() * 7, "{caught} of {}", bytes.len());
         assert!(matches!(problems(b"not a zip")[0].as_str(), s if s.starts_with("not a readable ZIP archive")));
+    }
+
+    #[test]
+    fn a_file_the_trail_never_recorded_is_named() {
+        let (bytes, _) = dossier();
+        let mut archive = ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        let mut manifest: Manifest = serde_json::from_reader(archive.by_name(MANIFEST).unwrap()).unwrap();
+        let smuggled = b"%PDF-1.4 not recorded anywhere";
+        let path = evidence_path(&hex::encode(Sha256::digest(smuggled)), "extra.pdf");
+        let mut out = ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).unwrap();
+            if entry.name_raw() != MANIFEST.as_bytes() {
+                out.raw_copy_file(entry).unwrap();
+            }
+        }
+        out.start_file(path.as_str(), SimpleFileOptions::default()).unwrap();
+        out.write_all(smuggled).unwrap();
+        manifest.files.push(ManifestFile {
+            path: path.clone(),
+            size: smuggled.len() as u64,
+            sha256: hex::encode(Sha256::digest(smuggled)),
+        });
+        out.start_file(MANIFEST, SimpleFileOptions::default()).unwrap();
+        out.write_all(&serde_json::to_vec(&manifest).unwrap()).unwrap();
+        let found = problems(&out.finish().unwrap().into_inner());
+        assert_eq!(
+            found,
+            [format!(
+                "{path}: no entry of audit.jsonl records this file's SHA-256 (it was not added through Preflight)"
+            )]
+        );
     }
 
     #[test]
