@@ -16,6 +16,10 @@ Measures, in order:
   flood rate achieved, its status codes, and the server's RSS around it;
 * scoring one service with the three built-in templates (`cargo bench -p app
   --bench scoring`: the pure readiness rules, no I/O).
+* the readiness workflow at 1,000 services (bench_readiness.py), `preflight
+  audit verify` over 1,000,000 entries (bench_audit.py) and the evidence
+  dossier of a service with 1 GiB of evidence (bench_dossier.py); each also
+  alone with --readiness-only, --audit-only or --dossier-only.
 
 The server runs with the per-address sign-in budget raised to its maximum
 (all load comes from 127.0.0.1), so sign-ins really hash instead of being
@@ -24,6 +28,7 @@ answered 429 by the token bucket.
     scripts/bench.py --bin PATH --site-root PATH [--duration 10] [--flood-rate 1000]
 """
 import bench_audit
+import bench_dossier
 import bench_readiness
 import argparse
 import os
@@ -157,7 +162,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(bin_path, site_root, data_dir, port):
+def start(bin_path, site_root, data_dir, port, extra_env=None):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PREFLIGHT_DATA_DIR": data_dir,
@@ -165,6 +170,7 @@ def start(bin_path, site_root, data_dir, port):
         "PREFLIGHT_SITE_ROOT": site_root,
         "PREFLIGHT_LOG_LEVEL": "warn",
         **LOGIN_THROTTLE_ENV,
+        **(extra_env or {}),
     }
     return subprocess.Popen([bin_path, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -389,6 +395,20 @@ def scoring_bench() -> str:
     return line.split(": ", 1)[1]
 
 
+def dossier_rows(args, data_dir, email, password) -> list:
+    """The evidence dossier bench on a server of its own (uploads of 25 MiB
+    allowed, a little over the default limit's edge)."""
+    port = free_port()
+    proc = start(args.bin, args.site_root, data_dir, port, {"PREFLIGHT_MAX_UPLOAD_MIB": "32"})
+    wait_ready(port, proc)
+    try:
+        cookie = sign_in(port, email, password)
+        client = bench_readiness.Client(port, cookie)
+        return bench_dossier.run(args.bin, port, cookie, proc.pid, client, data_dir)
+    finally:
+        stop(proc)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -401,6 +421,7 @@ def main():
     ap.add_argument("--flood-connections", type=int, default=64, help="connections the flood spreads over")
     ap.add_argument("--readiness-only", action="store_true", help="only the readiness workflow at 1,000 services")
     ap.add_argument("--audit-only", action="store_true", help="only `preflight audit verify` over 1,000,000 entries")
+    ap.add_argument("--dossier-only", action="store_true", help="only the evidence dossier of a service with 1 GiB of evidence")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk not found (apt-get install wrk, or run `make bench`)")
@@ -418,6 +439,9 @@ def main():
             input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL,
         )
         hash_params = argon2_params(data_dir)
+        if args.dossier_only:
+            print("\n".join(dossier_rows(args, data_dir, email, password)))
+            return
         if args.readiness_only:
             port = free_port()
             proc = start(args.bin, args.site_root, data_dir, port)
@@ -463,6 +487,7 @@ def main():
             )
         finally:
             stop(proc)
+        dossier = dossier_rows(args, data_dir, email, password)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -489,6 +514,7 @@ def main():
         f"| scoring one service with the 3 built-in templates (73 items), pure rules | {scoring} | <= 50 µs |",
         *readiness_rows,
         *audit_rows,
+        *dossier,
     ]
     loads = {"/": page, "/login": login_page, "/healthz": health, "sign-in": logins, "/ during flood": page_flood}
     if any(stats["non2xx"] for stats in loads.values()):

@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Evidence dossiers downloaded from a service page.
+    Dossier {
+        #[command(subcommand)]
+        command: DossierCommand,
+    },
     /// Stored readiness figures.
     Scores {
         #[command(subcommand)]
@@ -69,5 +74,17 @@ pub enum AuditCommand {
         /// An export from the audit trail page (JSON Lines).
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCommand {
+    /// Check a dossier offline, without the database: every file against
+    /// the manifest's size and SHA-256, files missing or not listed, and
+    /// the audit entries' chain hashes. Names the first bad file or entry
+    /// (exit 1).
+    Verify {
+        /// The dossier (a ZIP downloaded from a service page).
+        file: PathBuf,
     },
 }

@@ -135,7 +135,7 @@ async fn export_trail(
 
 /// The scorecard as exported: what the service page shows, in data.
 #[derive(serde::Serialize)]
-struct ScorecardExport {
+pub(crate) struct ScorecardExport {
     service: ServiceFacts,
     figures: app::domain::services::Figures,
     gate: &'static str,
@@ -144,7 +144,7 @@ struct ScorecardExport {
     checklists: Vec<ChecklistExport>,
     /// When it was read (UTC) and the audit chain head it reflects.
     as_of: String,
-    audit_chain_head: ChainHead,
+    pub(crate) audit_chain_head: ChainHead,
 }
 
 #[derive(serde::Serialize)]
@@ -242,7 +242,7 @@ async fn export_scorecard(
     response
 }
 
-async fn scorecard(state: &AppState, slug: &str, now: i64) -> Result<Option<ScorecardExport>, sqlx::Error> {
+pub(crate) async fn scorecard(state: &AppState, slug: &str, now: i64) -> Result<Option<ScorecardExport>, sqlx::Error> {
     let Some(record) = app::backend::services::find_by_slug(&state.db, slug).await? else { return Ok(None) };
     let s = record.summary;
     let lists = app::backend::checklists::for_service(&state.db, s.id, s.tier, now).await?;
@@ -364,7 +364,7 @@ fn read_failed(e: sqlx::Error) -> std::io::Error {
     std::io::Error::other("cannot read the audit trail")
 }
 
-fn json_header(filter: &AuditFilter, head: &ChainHead, now: i64) -> Vec<u8> {
+pub(crate) fn json_header(filter: &AuditFilter, head: &ChainHead, now: i64) -> Vec<u8> {
     let header = ExportHeader {
         format: EXPORT_FORMAT.to_string(),
         complete: filter.is_empty(),
@@ -377,7 +377,7 @@ fn json_header(filter: &AuditFilter, head: &ChainHead, now: i64) -> Vec<u8> {
     out
 }
 
-fn json_lines(entries: &[SealedEntry]) -> Vec<u8> {
+pub(crate) fn json_lines(entries: &[SealedEntry]) -> Vec<u8> {
     let mut out = Vec::with_capacity(entries.len() * 400);
     for entry in entries {
         // Plain data with string keys: serialising cannot fail.

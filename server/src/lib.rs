@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client_addr;
 pub mod csrf;
 pub mod deadline;
+pub mod dossier;
 pub mod exports;
 pub mod files;
 pub mod gate;

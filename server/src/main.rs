@@ -8,7 +8,7 @@ use clap::Parser;
 
 use app::backend::{accounts, migrations, Db, DbOptions};
 use app::error::AppError;
-use server::cli::{AuditCommand, Cli, Command, ScoresCommand};
+use server::cli::{AuditCommand, Cli, Command, DossierCommand, ScoresCommand};
 use server::settings::Settings;
 use server::{logging, ops, serve};
 
@@ -124,6 +124,7 @@ async fn run(command: Command, settings: &Settings) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Dossier { command: DossierCommand::Verify { file } } => verify_dossier(&file),
         Command::Backup { file } => {
             let report = ops::backup(&settings.database_url, &file).await.map_err(|e| e.to_string())?;
             println!("backup written to {} ({} bytes)", report.path.display(), report.bytes);
@@ -165,6 +166,37 @@ fn read_new_password() -> Result<String, String> {
 fn print_tables(tables: &std::collections::BTreeMap<String, i64>) {
     for (table, rows) in tables {
         println!("  {table}: {rows} rows");
+    }
+}
+
+/// `preflight dossier verify FILE`: every problem on stderr, the first
+/// one named in the final line.
+fn verify_dossier(file: &std::path::Path) -> Result<(), String> {
+    let opened = std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    match server::dossier::archive::verify(std::io::BufReader::new(opened)) {
+        Ok(v) => {
+            let m = &v.manifest;
+            println!(
+                "{}: OK, dossier of {} ({}) generated {}: {} files ({} bytes) match the manifest; {} audit entries verified; chain head at export: entry {} hash {}",
+                file.display(),
+                m.service.name,
+                m.service.slug,
+                m.generated_at,
+                v.files,
+                v.bytes,
+                v.audit.entries,
+                m.audit_chain_head.seq,
+                m.audit_chain_head.hash
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            for problem in problems.iter().skip(1) {
+                eprintln!("{}: also: {problem}", file.display());
+            }
+            let first = problems.first().map(ToString::to_string).unwrap_or_default();
+            Err(format!("{}: the dossier does not verify: {first}", file.display()))
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use axum::{middleware, Extension, Router};
 use leptos::nonce::provide_nonce;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
@@ -20,7 +21,8 @@ use app::{shell, App};
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
 use crate::{
-    badge, client_addr, deadline, exports, files, gate, headers, health, metrics::Metrics, observe, panic_page, session,
+    badge, client_addr, deadline, dossier, exports, files, gate, headers, health, metrics::Metrics, observe,
+    panic_page, session,
 };
 
 pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Router {
@@ -45,6 +47,7 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
     // deadline (a 25 MiB upload or download on a slow link takes its time).
     let files = files::routes()
         .merge(exports::routes())
+        .merge(dossier::routes())
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));
@@ -86,7 +89,12 @@ fn routes() -> Vec<AxumRouteListing> {
 /// compression, security headers, then log line and metrics, then the
 /// request id (made or kept, and echoed in the response) around everything.
 pub fn with_middleware(router: Router, metrics: Arc<Metrics>, https: bool) -> Router {
-    let router = router.layer(CatchPanicLayer::custom(panic_page::respond)).layer(CompressionLayer::new());
+    // ZIP archives (dossiers, evidence) are compressed already or mostly
+    // incompressible: gzipping a gigabyte of them would only burn CPU.
+    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/zip"));
+    let router = router
+        .layer(CatchPanicLayer::custom(panic_page::respond))
+        .layer(CompressionLayer::new().compress_when(compress));
     headers::apply(router, https)
         .layer(middleware::from_fn_with_state(metrics, observe::observe))
         .layer(PropagateRequestIdLayer::x_request_id())

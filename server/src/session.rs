@@ -35,9 +35,11 @@ pub fn cookie_name(https: bool) -> &'static str {
 }
 
 /// Requests that need to know their caller: pages and server functions, not
-/// static files (whose names have a dot) or the wasm bundle.
+/// static files (whose names have a dot) or the wasm bundle. Downloads
+/// named like files under `/services/` (`dossier.zip`) are not static.
 pub fn needs_caller(path: &str) -> bool {
-    !(path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+    path.starts_with("/services/")
+        || !(path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
 }
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -130,7 +132,7 @@ mod tests {
 
     #[test]
     fn assets_do_not_need_a_caller() {
-        for page in ["/", "/login", "/api/auth/me", "/teams/7", "/no/such/page"] {
+        for page in ["/", "/login", "/api/auth/me", "/teams/7", "/no/such/page", "/services/pay/dossier.zip"] {
             assert!(needs_caller(page), "{page}");
         }
         for asset in ["/pkg/preflight.wasm", "/favicon.svg", "/pkg/preflight.css"] {

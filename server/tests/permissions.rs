@@ -353,6 +353,9 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     ("POST", "/api/items/evidence/withdraw", &[("evidence_id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/evidence/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
     ("GET", "/documents/versions/999/download", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
+    // Evidence dossiers: whoever reads the service and downloads evidence.
+    ("GET", "/services/matrix-one/dossier.zip", &[], [200, 200, 403, 200, 200, 200, 200, 303]),
+    ("GET", "/services/no-such-service/dossier.zip", &[], [404, 404, 403, 404, 404, 404, 404, 303]),
     ("GET", "/due-soon", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("POST", "/api/services/due-soon", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
     // Templates: everyone reads and exports; administrators import and edit.

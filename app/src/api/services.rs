@@ -92,6 +92,7 @@ mod server {
             as_of: now,
             chain_reference: audit::head(db).await?.reference(),
             can_work: live && caller.me.may(Action::EditTeamChecklists { team_id }),
+            can_download: caller.me.may(Action::DownloadEvidence),
             checklists: lists.checklists,
             blocking: lists.blocking,
             waived: lists.waived,

@@ -11,6 +11,7 @@ pub mod checklists;
 pub mod clock;
 pub mod db;
 pub mod documents;
+pub mod dossier;
 pub mod evidence;
 pub mod figures;
 pub mod file_store;

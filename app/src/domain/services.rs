@@ -321,6 +321,8 @@ pub struct ServiceDetail {
     pub chain_reference: String,
     /// The caller may work the checklists (team member, lead or admin).
     pub can_work: bool,
+    /// The caller may download evidence, and so the evidence dossier.
+    pub can_download: bool,
     pub checklists: Vec<AppliedChecklist>,
     /// Items in the way of the gate, each with its reason, most severe first.
     pub blocking: Vec<ItemRef>,

@@ -324,6 +324,16 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
             <div class="page-head__actions">
                 <a class="button button--secondary no-print" href=format!("/services/{}/scorecard?format=json", s.slug) download="">"Export JSON"</a>
                 <a class="button button--secondary no-print" href=format!("/services/{}/scorecard?format=csv", s.slug) download="">"Export CSV"</a>
+                {service.can_download.then(|| view! {
+                    <a
+                        class="button button--secondary no-print"
+                        href=format!("/services/{}/dossier.zip", s.slug)
+                        download=""
+                        title="Scorecard, items, reviews, waivers, documents, evidence files and audit entries in one ZIP, with a manifest that `preflight dossier verify` checks offline"
+                    >
+                        "Evidence dossier"
+                    </a>
+                })}
                 <PrintButton/>
                 {service.can_manage.then(|| view! {
                     <a href=format!("/services/{}/edit", s.slug) class="button button--secondary">"Edit service"</a>
