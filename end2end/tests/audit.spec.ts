@@ -23,6 +23,79 @@ function verifyFile(file: string): { code: number; out: string } {
   }
 }
 
+/** `preflight dossier verify FILE`: exit code and what it printed. */
+function verifyDossier(file: string): { code: number; out: string } {
+  try {
+    const out = execFileSync(bin, ['dossier', 'verify', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', PREFLIGHT_DATA_DIR: os.tmpdir(), PREFLIGHT_DATABASE_URL: 'sqlite:///nonexistent/none.db' },
+    });
+    return { code: 0, out };
+  } catch (e) {
+    const err = e as { status: number; stderr: string };
+    return { code: err.status, out: err.stderr };
+  }
+}
+
+test('an auditor downloads a service\'s evidence dossier and verifies it offline; a changed byte is named', async ({ page, browser }, testInfo) => {
+  // The admin registers a service and backs one item with a PDF.
+  await signIn(page);
+  const team = unique('Vault');
+  await openHydrated(page, '/teams');
+  await page.getByLabel('Team name').fill(team);
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page.getByRole('link', { name: team })).toBeVisible();
+  const name = unique('Vault API');
+  const slug = name.toLowerCase().replace(/ /g, '-');
+  await openHydrated(page, '/services/new');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Short name for links').fill(slug);
+  await page.getByLabel('Owning team').selectOption({ label: team });
+  await page.getByRole('button', { name: 'Register service' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await page.getByLabel('Checklist', { exact: true }).selectOption({ label: 'Operational resilience review (13 items)' });
+  await page.getByRole('button', { name: 'Apply checklist' }).click();
+  const item = 'Recovery paths were rehearsed and timed';
+  await page.getByRole('region', { name: 'Operational resilience review' }).getByRole('link', { name: item }).click();
+  await expect(page.getByRole('heading', { level: 1, name: item })).toBeVisible();
+  const pdf = '%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n% restore drill 2026-11\n%%EOF\n';
+  const upload = page.getByRole('form', { name: 'Upload a file' });
+  await upload.getByLabel('File').setInputFiles({ name: 'restore-drill.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+  await upload.getByRole('button', { name: 'Upload file' }).click();
+  await expect(page.getByRole('list', { name: 'Evidence for this item' }).getByRole('link', { name: 'restore-drill.pdf' })).toBeVisible();
+
+  const auditorName = unique('Dora Dossier');
+  const link = await invite(page, auditorName, `${auditorName.split(' ').pop()}-dossier@example.com`, 'auditor');
+  const auditor = await accept(browser, link, 'dora keeps the receipts');
+  const ap = auditor.page;
+  const errors = watchConsole(ap);
+  await openHydrated(ap, `/services/${slug}`);
+  const [download] = await Promise.all([
+    ap.waitForEvent('download'),
+    ap.getByRole('link', { name: 'Evidence dossier' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^${slug}-dossier-.*\\.zip$`));
+  const file = path.join(testInfo.outputDir, 'dossier.zip');
+  await download.saveAs(file);
+  const good = verifyDossier(file);
+  expect(good.code, good.out).toBe(0);
+  expect(good.out).toContain(`OK, dossier of ${name} (${slug})`);
+
+  // The PDF is stored uncompressed: change one byte of it and the file is named.
+  const bytes = fs.readFileSync(file);
+  const at = bytes.indexOf(Buffer.from('restore drill 2026-11'));
+  expect(at).toBeGreaterThan(0);
+  bytes[at] = 'R'.charCodeAt(0);
+  fs.writeFileSync(file, bytes);
+  const bad = verifyDossier(file);
+  expect(bad.code).toBe(1);
+  expect(bad.out).toMatch(/the dossier does not verify: evidence\/[0-9a-f]{64}-restore-drill\.pdf/);
+
+  await auditor.context.close();
+  expect(errors).toEqual([]);
+});
+
 test('an auditor filters the audit trail, exports it and verifies the export offline', async ({ page, browser }, testInfo) => {
   const errors = watchConsole(page);
   await signIn(page);
