@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, FromRow, Row};
 
 use super::audit::{self, Actor};
-use super::db::decode_word;
+use super::db::{decode_word, Bind};
 use super::figures::{FactsRow, FACTS_COLUMNS};
 use super::Db;
 use crate::domain::campaigns::{
@@ -341,9 +341,22 @@ pub async fn progress(
             }
         }
         Goal::Items(keys) => {
-            let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
-            let filter = format!("t.key || '/' || si.key IN ({})", list.join(","));
-            let facts = item_facts(conn, campaign.id, &filter, keys, now).await?;
+            // One indexed lookup per goal item and service: the service's
+            // template (service_id, template_id), then its item
+            // (service_template_id, key); never a scan of every item.
+            let mut facts = Vec::new();
+            for key in keys {
+                let Some((template, item)) = key.split_once('/') else { continue };
+                let source = "FROM campaign_services cs
+                     JOIN services s ON s.id = cs.service_id
+                     JOIN templates t ON t.key = $2
+                     JOIN service_templates st ON st.service_id = cs.service_id AND st.template_id = t.id
+                     JOIN service_items si ON si.service_template_id = st.id AND si.key = $3
+                     JOIN template_items ti ON ti.id = si.template_item_id
+                     WHERE cs.campaign_id = $1 AND s.archived_at IS NULL AND si.removed_at IS NULL";
+                let binds = [Bind::Int(campaign.id), Bind::Text(template.into()), Bind::Text(item.into())];
+                facts.extend(item_facts(conn, source, &binds, now).await?);
+            }
             let mut by_service: HashMap<i64, HashMap<&str, &CampaignItem>> = HashMap::new();
             for item in &facts {
                 by_service.entry(item.service_id).or_default().insert(item.goal_key.as_str(), item);
@@ -377,30 +390,26 @@ struct CampaignItem {
     lack: Option<String>,
 }
 
-/// The current items of the campaign's services that match `filter` (SQL
-/// over `si`, `ti` and `t`, whose text parameters `binds` start at `$2`),
-/// with their standing at `now`. One statement.
+/// Items with their standing at `now`, from `source`: the SQL after the
+/// SELECT list, over `si`, `s`, `t` and `ti`, with `binds` for its
+/// parameters. One statement.
 async fn item_facts(
     conn: &mut AnyConnection,
-    campaign_id: i64,
-    filter: &str,
-    binds: &[String],
+    source: &str,
+    binds: &[Bind],
     now: i64,
 ) -> Result<Vec<CampaignItem>, sqlx::Error> {
     let sql = format!(
         "SELECT {FACTS_COLUMNS}, si.has_link, si.has_file, si.approvals, si.waiver_expires_at,
                 si.service_id, s.tier, ti.title, t.key || '/' || si.key AS goal_key
-         FROM campaign_services cs
-         JOIN services s ON s.id = cs.service_id
-         JOIN service_items si ON si.service_id = cs.service_id
-         JOIN service_templates st ON st.id = si.service_template_id
-         JOIN templates t ON t.id = st.template_id
-         JOIN template_items ti ON ti.id = si.template_item_id
-         WHERE cs.campaign_id = $1 AND s.archived_at IS NULL AND si.removed_at IS NULL AND {filter}"
+         {source}"
     );
-    let mut query = sqlx::query(&sql).bind(campaign_id);
+    let mut query = sqlx::query(&sql);
     for b in binds {
-        query = query.bind(b.as_str());
+        query = match b {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(v) => query.bind(v.as_str()),
+        };
     }
     let rows = query.fetch_all(&mut *conn).await?;
     let mut items = Vec::with_capacity(rows.len());
@@ -448,7 +457,6 @@ async fn goal_titles(conn: &mut AnyConnection, keys: &[String]) -> Result<HashMa
 /// at `goal` or below that do not pass, most severe first.
 async fn level_lacks(
     conn: &mut AnyConnection,
-    campaign_id: i64,
     goal: Level,
     service_ids: &[i64],
     now: i64,
@@ -458,8 +466,19 @@ async fn level_lacks(
     }
     let ids: Vec<String> = service_ids.iter().map(i64::to_string).collect();
     let levels: Vec<String> = Level::ALL.iter().filter(|l| **l <= goal).map(|l| format!("'{}'", l.as_str())).collect();
-    let filter = format!("si.service_id IN ({}) AND ti.level IN ({})", ids.join(","), levels.join(","));
-    let mut items = item_facts(conn, campaign_id, &filter, &[], now).await?;
+    // From the page's services' own items (by the service index), not
+    // from the whole campaign's.
+    let source = format!(
+        "FROM service_items si
+         JOIN services s ON s.id = si.service_id
+         JOIN service_templates st ON st.id = si.service_template_id
+         JOIN templates t ON t.id = st.template_id
+         JOIN template_items ti ON ti.id = si.template_item_id
+         WHERE si.service_id IN ({}) AND si.removed_at IS NULL AND ti.level IN ({})",
+        ids.join(","),
+        levels.join(",")
+    );
+    let mut items = item_facts(conn, &source, &[], now).await?;
     items.retain(|i| i.lack.is_some());
     items.sort_by_key(|i| (i.severity, i.level));
     let mut lacks: HashMap<i64, Vec<String>> = HashMap::new();
@@ -557,7 +576,7 @@ pub async fn detail(
     let mut level_lacks = match &record.goal {
         Goal::Level(goal) => {
             let ids: Vec<i64> = page.iter().map(|s| s.service_id).collect();
-            level_lacks(&mut conn, record.id, *goal, &ids, now).await?
+            level_lacks(&mut conn, *goal, &ids, now).await?
         }
         Goal::Items(_) => HashMap::new(),
     };
