@@ -17,6 +17,7 @@ pub mod history;
 pub mod housekeeping;
 pub mod instance_settings;
 pub mod items;
+pub mod milestones;
 pub mod lookup_cache;
 pub mod mail;
 pub mod mfa;

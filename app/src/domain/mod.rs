@@ -9,6 +9,7 @@ pub mod device;
 pub mod documents;
 pub mod history;
 pub mod items;
+pub mod milestones;
 pub mod links;
 pub mod people;
 pub mod readiness;
