@@ -60,11 +60,11 @@ fn MilestoneCompare(view: MilestoneView) -> impl IntoView {
     );
     view! {
         <Title text=format!("{} · {}", milestone.name, service_name)/>
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <a href=back.clone()>{service_name.clone()}</a> " › Milestones"
+        </nav>
         <div class="page-head">
-            <div>
-                <p class="page-head__kicker"><a href=back.clone()>{service_name.clone()}</a> " · milestone"</p>
-                <h1>{milestone.name.clone()}</h1>
-            </div>
+            <h1>{milestone.name.clone()}</h1>
             <div class="page-head__actions">
                 <PrintButton/>
                 <a href=back class="button button--secondary no-print">"Back to the service"</a>
