@@ -11,11 +11,24 @@ use serde_json::Value;
 use support::readiness::*;
 use support::{audit_actions, invalid_field, location, TestServer};
 
-both_backends!(a_milestone_freezes_the_scorecard_and_compares_with_now, the_milestone_form_names_its_field_and_checks_who);
+both_backends!(
+    a_milestone_freezes_the_scorecard_and_compares_with_now,
+    the_milestone_form_names_its_field_and_checks_who
+);
 
-async fn record(server: &TestServer, client: &reqwest::Client, service: i64, name: &str, note: &str) -> reqwest::Response {
+async fn record(
+    server: &TestServer,
+    client: &reqwest::Client,
+    service: i64,
+    name: &str,
+    note: &str,
+) -> reqwest::Response {
     server
-        .post_with(client, "/api/milestones/record", &[("service_id", &service.to_string()), ("name", name), ("note", note)])
+        .post_with(
+            client,
+            "/api/milestones/record",
+            &[("service_id", &service.to_string()), ("name", name), ("note", note)],
+        )
         .await
 }
 
@@ -57,12 +70,11 @@ async fn a_milestone_freezes_the_scorecard_and_compares_with_now(backend: Backen
     let recorded = record(server, &org.lead, pay, "Launch review", "Go/no-go with the payments leads.").await;
     assert_eq!(recorded.status(), 200, "{}", recorded.text().await.unwrap());
     assert_eq!(audit_actions(server, "milestone.").await, ["milestone.recorded"]);
-    let (service_of_entry, subject): (Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT service_id, subject_type FROM audit_events WHERE action = 'milestone.recorded'",
-    )
-    .fetch_one(server.db.pool())
-    .await
-    .unwrap();
+    let (service_of_entry, subject): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT service_id, subject_type FROM audit_events WHERE action = 'milestone.recorded'")
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap();
     assert_eq!((service_of_entry, subject.as_deref()), (Some(pay), Some("milestone")));
 
     // After it: a second link and an approval complete the high item; the
@@ -110,10 +122,14 @@ async fn a_milestone_freezes_the_scorecard_and_compares_with_now(backend: Backen
     let regressed = &c["regressed"][0];
     assert_eq!(regressed["then"], "Satisfied");
     assert_eq!(regressed["now"], serde_json::json!({"Unmet": {"NotDone": "in-progress"}}));
-    assert_eq!((regressed["status_then"].as_str(), regressed["status_now"].as_str()), (Some("done"), Some("in-progress")));
+    assert_eq!(
+        (regressed["status_then"].as_str(), regressed["status_now"].as_str()),
+        (Some("done"), Some("in-progress"))
+    );
 
     // The frozen side does not move: the snapshot row is what it was.
-    let snapshot: String = sqlx::query_scalar("SELECT snapshot FROM milestones").fetch_one(server.db.pool()).await.unwrap();
+    let snapshot: String =
+        sqlx::query_scalar("SELECT snapshot FROM milestones").fetch_one(server.db.pool()).await.unwrap();
     let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
     let items = snapshot["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
@@ -214,14 +230,14 @@ async fn the_milestone_form_names_its_field_and_checks_who(backend: Backend) {
     assert!(page.contains("milestone-name-error"), "the message is tied to the field");
 
     // An archived service takes no milestone.
-    let archived = server
-        .post_json("/api/services/archive", &[("service_id", &pay.to_string()), ("archived", "true")])
-        .await;
+    let archived =
+        server.post_json("/api/services/archive", &[("service_id", &pay.to_string()), ("archived", "true")]).await;
     assert_eq!(archived.status(), 200);
     let (name, message) = field(record(server, &org.lead, pay, "After archiving", "").await).await;
     assert_eq!(name, "name");
     assert!(message.contains("archived"), "{message}");
-    let list: Value = server.post_with(&org.lead, "/api/milestones/list", &[("slug", "pay")]).await.json().await.unwrap();
+    let list: Value =
+        server.post_with(&org.lead, "/api/milestones/list", &[("slug", "pay")]).await.json().await.unwrap();
     assert_eq!(list["can_record"], false);
     assert_eq!(list["milestones"].as_array().unwrap().len(), 3, "the refused no-script post stored nothing");
 }

@@ -188,12 +188,11 @@ pub async fn record(
         return Err(AppError::NotFound);
     }
     type ServiceRow = (i64, Option<i64>, Option<i64>, Option<String>, i64, i64, i64);
-    let (tier, archived_at, score, level, ready, blocking, waivers): ServiceRow = sqlx::query_as(
-        "SELECT tier, archived_at, score, level, ready, blocking, waivers FROM services WHERE id = $1",
-    )
-    .bind(service_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (tier, archived_at, score, level, ready, blocking, waivers): ServiceRow =
+        sqlx::query_as("SELECT tier, archived_at, score, level, ready, blocking, waivers FROM services WHERE id = $1")
+            .bind(service_id)
+            .fetch_one(&mut *tx)
+            .await?;
     if archived_at.is_some() {
         return Err(AppError::invalid("name", "This service is archived: restore it before recording a milestone."));
     }

@@ -413,16 +413,14 @@ mod tests {
             item(5, Standing::Satisfied),
         ];
         let now = [
-            item(1, Standing::Satisfied),                                  // improved
+            item(1, Standing::Satisfied),                                       // improved
             item(2, Standing::Unmet(Blocker::NotDone(ItemStatus::InProgress))), // regressed
-            item(3, Standing::Satisfied),                                  // unchanged
+            item(3, Standing::Satisfied),                                       // unchanged
             item(4, Standing::Unmet(Blocker::NotDone(ItemStatus::InProgress))), // unchanged (still fails)
             item(6, Standing::Unmet(Blocker::NotDone(ItemStatus::NotStarted))), // added
         ];
-        let c = compare(
-            (&headline(Some(50), None, false), &then),
-            (&headline(Some(60), Some(Level::Bronze), false), &now),
-        );
+        let c =
+            compare((&headline(Some(50), None, false), &then), (&headline(Some(60), Some(Level::Bronze), false), &now));
         assert_eq!(ids(&c.improved), [1]);
         assert_eq!(ids(&c.regressed), [2]);
         assert_eq!(ids(&c.added), [6]);
@@ -498,10 +496,7 @@ mod tests {
 
     #[test]
     fn figures_directions_treat_missing_as_lowest() {
-        let c = compare(
-            (&headline(Some(0), Some(Level::Bronze), true), &[]),
-            (&headline(None, None, false), &[]),
-        );
+        let c = compare((&headline(Some(0), Some(Level::Bronze), true), &[]), (&headline(None, None, false), &[]));
         assert_eq!(
             (c.score_direction(), c.level_direction(), c.gate_direction()),
             (Direction::Down, Direction::Down, Direction::Down)

@@ -296,7 +296,8 @@ fn ChangeLine(change: ItemChange) -> impl IntoView {
             }
             .into_any(),
             (Some(_), None) => {
-                view! { <li class="change__detail change__detail--withdrawn">"Waiver no longer granted"</li> }.into_any()
+                view! { <li class="change__detail change__detail--withdrawn">"Waiver no longer granted"</li> }
+                    .into_any()
             }
             (_, Some(w)) => view! {
                 <li class="change__detail">"Waiver now until " <LocalTime millis=w.expires_at/></li>

@@ -547,7 +547,7 @@ fn Milestones(slug: String, list: MilestoneList, action: ServerAction<RecordMile
                                     <LocalTime millis=m.created_at/> " · " {m.created_by}
                                 </span>
                                 <span class="milestone-list__score">
-                                    {m.figures.score.map(|s| format!("{s}% then")).unwrap_or_else(|| "no score then".into())}
+                                    {m.figures.score.map(|s| format!("Score then {s}%")).unwrap_or_else(|| "No score then".into())}
                                 </span>
                                 {m.note.map(|note| view! { <p class="milestone-list__note">{note}</p> })}
                             </li>
