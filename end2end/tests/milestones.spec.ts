@@ -112,7 +112,7 @@ test('a lead records a launch review, the team changes items, and the comparison
   await expect(improved.getByRole('link', { name: items.queues })).toBeVisible();
   await expect(improved).toContainText('Evidence added: https://git.example.com/billing/blob/main/src/queue.rs');
   await expect(improved).toContainText('Approved by');
-  await expect(lead.getByText('Unchanged (11)')).toBeVisible();
+  await expect(lead.getByRole('heading', { name: 'Unchanged (11)' })).toBeVisible();
   await snapshot(lead, testInfo, 'milestone-compare');
   await lead.setViewportSize({ width: 390, height: 844 });
   await snapshot(lead, testInfo, 'milestone-compare-phone');
