@@ -39,6 +39,7 @@ use crate::pages::{
     link::{InvitePage, ResetPasswordPage},
     login::LoginPage,
     mfa::MfaPage,
+    milestones::MilestonePage,
     not_found::NotFound,
     people::{PeoplePage, PersonPage},
     reviews::ReviewsPage,
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("services/:slug") view=ServicePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/edit") view=EditServicePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/upgrade/:template") view=UpgradePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/milestones/:id") view=MilestonePage ssr=SsrMode::Async/>
                         <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("templates") view=TemplatesPage/>
                         <Route path=path!("templates/new") view=NewTemplatePage/>

@@ -366,6 +366,40 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     ("POST", "/api/templates", &[], [200, 200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/templates/one", &[("template_id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/templates/import", &[("source", "")], [422, 403, 403, 403, 403, 403, 403, 401]),
+    // Milestones: everyone reads (milestone 1 is matrix-one's, recorded by
+    // the admin); the service's leads and administrators record.
+    ("POST", "/api/milestones/list", &[("slug", "matrix-one")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/milestones/list", &[("slug", "nope")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/milestones/one", &[("slug", "matrix-one"), ("id", "1")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/milestones/one", &[("slug", "matrix-two"), ("id", "1")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/milestones/one", &[("slug", "matrix-one"), ("id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/services/matrix-one/milestones/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/services/matrix-two/milestones/1", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/services/matrix-one/milestones/not-a-number", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    (
+        "POST",
+        "/api/milestones/record",
+        &[("service_id", "1"), ("name", ""), ("note", "")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/milestones/record",
+        &[("service_id", "2"), ("name", ""), ("note", "")],
+        [422, 403, 403, 403, 403, 403, 422, 401],
+    ),
+    (
+        "POST",
+        "/api/milestones/record",
+        &[("service_id", "1"), ("name", "Matrix review"), ("note", "")],
+        [422, 403, 403, 403, 403, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/milestones/record",
+        &[("service_id", "999"), ("name", "x"), ("note", "")],
+        [404, 404, 404, 404, 404, 404, 404, 401],
+    ),
     // Upgrading a service's checklist: its leads and administrators.
     ("GET", "/services/matrix-one/upgrade/1", &[], [200, 403, 403, 403, 403, 200, 403, 303]),
     (
@@ -444,6 +478,10 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
     }
     let applied = server.post_json("/api/services/apply-template", &[("service_id", "1"), ("template_id", "1")]).await;
     assert_eq!(applied.status(), 200);
+    let recorded = server
+        .post_json("/api/milestones/record", &[("service_id", "1"), ("name", "Matrix review"), ("note", "")])
+        .await;
+    assert_eq!(recorded.status(), 200, "record milestone 1");
     mismatches.extend(run(&server, &all, SERVICE_MATRIX).await);
 
     callers.push(("anonymous", anonymous));

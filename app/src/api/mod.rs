@@ -10,6 +10,7 @@ pub mod history;
 pub mod items;
 pub mod links;
 pub mod mfa;
+pub mod milestones;
 pub mod scorecard;
 pub mod services;
 pub mod sessions;

@@ -23,6 +23,7 @@ pub mod lookup_cache;
 pub mod mail;
 pub mod mfa;
 pub mod migrations;
+pub mod milestones;
 pub mod notifications;
 pub mod passwords;
 pub mod reviews;

@@ -162,16 +162,37 @@ pub fn app_state() -> Result<AppState, AppError> {
 /// Passes a server function's result through, first setting the HTTP status
 /// of an error (422 for a bad field, 404, 403, …) so callers other than our
 /// own UI get a meaningful status too.
+///
+/// Except for a plain form post from a page (a browser without the script:
+/// it asks for HTML and names the page it came from). Leptos answers that
+/// with a redirect back to the page carrying the error (`__err`), and the
+/// page shows the message beside its field; an error status would replace
+/// the redirect, and the browser would show a bare error body instead.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         if let (Some(response), Ok(status)) =
             (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(err.status_code()))
         {
-            response.set_status(status);
+            if !is_page_form_post() {
+                response.set_status(status);
+            }
             if let AppError::TooManyRequests { retry_after_secs } = err {
                 response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
             }
         }
     }
     result
+}
+
+/// The request is a form a page posted without its script: it accepts
+/// HTML (the test Leptos uses to redirect back) and has a `Referer`.
+fn is_page_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        let accepts_html = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+        accepts_html && parts.headers.contains_key(http::header::REFERER)
+    })
 }

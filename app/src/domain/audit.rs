@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The kinds of entry, by the first word of their action
 /// (`item.status_changed` is an `item` entry), with the label the filter
 /// shows.
-pub const KINDS: [(&str, &str); 17] = [
+pub const KINDS: [(&str, &str); 18] = [
     ("login", "Sign-ins"),
     ("session", "Sessions"),
     ("password", "Passwords"),
@@ -23,6 +23,7 @@ pub const KINDS: [(&str, &str); 17] = [
     ("document", "Documents"),
     ("review", "Reviews"),
     ("waiver", "Waivers"),
+    ("milestone", "Milestones"),
     ("template", "Templates"),
     ("security", "Security"),
     ("access", "Access"),

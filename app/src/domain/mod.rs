@@ -11,6 +11,7 @@ pub mod documents;
 pub mod history;
 pub mod items;
 pub mod links;
+pub mod milestones;
 pub mod notifications;
 pub mod people;
 pub mod readiness;

@@ -429,6 +429,7 @@ pub fn describe_action(action: &str) -> &str {
         "waiver.granted" => "granted a waiver",
         "waiver.declined" => "declined a waiver",
         "document.added" => "added a document",
+        "milestone.recorded" => "recorded a milestone",
         other => other,
     }
 }

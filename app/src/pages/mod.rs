@@ -12,6 +12,7 @@ pub mod item;
 pub mod link;
 pub mod login;
 pub mod mfa;
+pub mod milestones;
 pub mod not_found;
 pub mod people;
 pub mod reviews;

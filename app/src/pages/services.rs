@@ -7,17 +7,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
+use crate::api::milestones::{fetch_milestones, RecordMilestone};
 use crate::api::services::{
     fetch_service, fetch_service_choices, fetch_service_edit_form, fetch_services, ApplyTemplate, CreateService,
     SetServiceArchived, SetServiceBadge, UpdateService,
 };
-use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
+use crate::components::field::{
+    field_error, form_error, reset_on_success, Field, FormAlert, SelectField, SubmitButton, TextArea,
+};
 use crate::components::local_time::LocalTime;
 use crate::components::print::{PrintButton, PrintFooter};
 use crate::components::readiness::{GateBadge, LevelBadge, ScoreBar, SeverityTag, StandingText};
 use crate::components::score_chart::HistoryPanel;
 use crate::domain::checklist::{Level, TIERS};
 use crate::domain::documents::{DocumentKind, DocumentLine};
+use crate::domain::milestones::MilestoneList;
 use crate::domain::readiness::{Blocker, Standing};
 use crate::domain::services::{
     describe_action, tier_label, Environment, ServiceDetail, ServiceQuery, ServiceSort, ServiceSummary,
@@ -281,6 +285,7 @@ struct ServiceActions {
     archive: ServerAction<SetServiceArchived>,
     apply: ServerAction<ApplyTemplate>,
     badge: ServerAction<SetServiceBadge>,
+    record: ServerAction<RecordMilestone>,
 }
 
 #[component]
@@ -293,19 +298,33 @@ pub fn ServicePage() -> impl IntoView {
         let query = query.read();
         UploadProblem::from_query(|key| query.get_str(key)).map(|p| (p.field(), p.message()))
     });
-    let actions =
-        ServiceActions { archive: ServerAction::new(), apply: ServerAction::new(), badge: ServerAction::new() };
+    let actions = ServiceActions {
+        archive: ServerAction::new(),
+        apply: ServerAction::new(),
+        badge: ServerAction::new(),
+        record: ServerAction::new(),
+    };
+    // The service and its milestones, read again after every change made here.
     let service = Resource::new(
         move || {
-            (slug.get(), actions.archive.version().get(), actions.apply.version().get(), actions.badge.version().get())
+            (
+                slug.get(),
+                actions.archive.version().get(),
+                actions.apply.version().get(),
+                actions.badge.version().get(),
+                actions.record.version().get(),
+            )
         },
-        |(slug, _, _, _)| fetch_service(slug),
+        |(slug, _, _, _, _)| async move {
+            let milestones = fetch_milestones(slug.clone()).await.ok();
+            fetch_service(slug).await.map(|service| (service, milestones))
+        },
     );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading service…"</p> }>
             {move || {
                 service.get().map(|answer| match answer {
-                    Ok(service) => view! { <ServiceView service actions problem/> }.into_any(),
+                    Ok((service, milestones)) => view! { <ServiceView service milestones actions problem/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <Title text="Service"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })
@@ -315,7 +334,12 @@ pub fn ServicePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkProblem) -> impl IntoView {
+fn ServiceView(
+    service: ServiceDetail,
+    milestones: Option<MilestoneList>,
+    actions: ServiceActions,
+    problem: LinkProblem,
+) -> impl IntoView {
     let s = service.summary.clone();
     view! {
         <Title text=s.name.clone()/>
@@ -347,6 +371,7 @@ fn ServiceView(service: ServiceDetail, actions: ServiceActions, problem: LinkPro
         </p>
         <GatePanel service=service.clone()/>
         <HistoryPanel scope=format!("service:{}", s.slug) title="Score history"/>
+        {milestones.map(|list| view! { <Milestones slug=s.slug.clone() list action=actions.record/> })}
         {(!service.description.is_empty() || service.repository_url.is_some() || service.docs_url.is_some()).then(|| view! {
             <section class="panel" aria-labelledby="about-heading">
                 <h2 id="about-heading">"About"</h2>
@@ -504,6 +529,57 @@ fn ApplyTemplateForm(service: ServiceDetail, action: ServerAction<ApplyTemplate>
             </ActionForm>
         </section>
     }
+}
+
+/// The service's milestones (named snapshots of its scorecard), each
+/// linking to its comparison with now, and for its leads the form that
+/// records one: an ActionForm, so it works before the script has loaded.
+#[component]
+fn Milestones(slug: String, list: MilestoneList, action: ServerAction<RecordMilestone>) -> impl IntoView {
+    let result = action.value();
+    let form = NodeRef::new();
+    reset_on_success(result, form);
+    if list.milestones.is_empty() && !list.can_record {
+        return ().into_any();
+    }
+    view! {
+        <section class="panel milestones" aria-labelledby="milestones-heading">
+            <h2 id="milestones-heading">"Milestones"</h2>
+            {if list.milestones.is_empty() {
+                view! { <p class="muted">"No milestone yet. Record one at a launch or post-incident review to compare with later."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="milestone-list" aria-label="Milestones">
+                        {list.milestones.into_iter().map(|m| view! {
+                            <li class="milestone-list__item">
+                                <a class="milestone-list__name" href=format!("/services/{slug}/milestones/{}", m.id)>{m.name}</a>
+                                <span class="milestone-list__meta muted">
+                                    <LocalTime millis=m.created_at/> " · " {m.created_by}
+                                </span>
+                                <span class="milestone-list__score">
+                                    {m.figures.score.map(|s| format!("Score then {s}%")).unwrap_or_else(|| "No score then".into())}
+                                </span>
+                                {m.note.map(|note| view! { <p class="milestone-list__note">{note}</p> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            {list.can_record.then(|| view! {
+                <ActionForm action=action node_ref=form attr:novalidate=true attr:class="milestone-form no-print" attr:aria-label="Record a milestone">
+                    <h3>"Record a milestone"</h3>
+                    <p class="muted">"Freezes every item's standing, evidence, approvals and waivers as they are now."</p>
+                    <FormAlert message=form_error(result)/>
+                    <input type="hidden" name="service_id" value=list.service_id.to_string()/>
+                    <Field label="Milestone name" name="name" id="milestone-name" autocomplete="off" hint="e.g. launch review, post-incident review" error=field_error(result, "name")/>
+                    <TextArea label="Note (optional)" name="note" id="milestone-note" rows=2 error=field_error(result, "note")/>
+                    <SubmitButton label="Record milestone" busy_label="Recording…" pending=action.pending()/>
+                </ActionForm>
+            })}
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
