@@ -11,6 +11,17 @@ if [ -z "${PREFLIGHT_TEST_POSTGRES_URL:-}" ]; then
   exec scripts/with-postgres.sh "$0" "$@"
 fi
 
+# Builds share one target directory across checkouts (see Makefile), and
+# incremental caches are the part that grows without bound. A full disk fails
+# the run mid-compile, so drop those caches first when space runs short.
+target_dir=${CARGO_TARGET_DIR:-target}
+mkdir -p "$target_dir"
+free_gb=$(df -P -BG "$target_dir" | awk 'NR==2 {gsub("G", "", $4); print $4}')
+if [ "${free_gb:-0}" -lt 20 ]; then
+  echo "test: only ${free_gb} GB free; removing incremental build caches"
+  rm -rf "$target_dir"/debug/incremental "$target_dir"/release/incremental
+fi
+
 logs=$(mktemp -d /tmp/preflight-test.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
 failed_stages=()
@@ -22,7 +33,6 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$logs/cargo.txt"
 echo "== release build"
 if cargo leptos build --release 2>&1 | tail -n 5; [ "${PIPESTATUS[0]}" = 0 ]; then
   echo "== end-to-end tests (Playwright, Chromium)"
-  target_dir=${CARGO_TARGET_DIR:-target}
   psql -q "$PREFLIGHT_TEST_POSTGRES_URL" -c "CREATE DATABASE preflight_e2e" >/dev/null
   (
     cd end2end &&
