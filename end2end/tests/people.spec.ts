@@ -69,7 +69,7 @@ test('an admin builds a team and invites a viewer, who sees no edit controls and
   // Her own name is hers to change.
   await openHydrated(viewer.page, '/account');
   await viewer.page.getByLabel('Name', { exact: true }).fill('Vera V. Viewer');
-  await viewer.page.getByRole('button', { name: 'Save' }).click();
+  await viewer.page.getByRole('button', { name: 'Save name and email' }).click();
   await expect(viewer.page.getByText('Saved.')).toBeVisible();
   await openHydrated(viewer.page, '/');
   await expect(viewer.page.getByRole('link', { name: 'Vera V. Viewer' })).toBeVisible();

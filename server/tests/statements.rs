@@ -96,11 +96,11 @@ async fn a_signed_in_page_resolves_its_caller_once() {
                 .collect();
             assert_eq!(caller.len(), 1, "{path} resolved its caller more than once: {statements:#?}");
         }
-        // /account adds only its own second-factor status to the caller.
+        // /account adds only its own data to the caller: second-factor status and mail opt-outs.
         take_statements();
         client.get(server.url("/account")).send().await.unwrap().text().await.unwrap();
         let statements: Vec<String> = take_statements().into_iter().filter(|s| !s.starts_with("PRAGMA")).collect();
-        assert_eq!(statements.len(), 2, "{}: /account: {statements:#?}", backend.name());
+        assert_eq!(statements.len(), 3, "{}: /account: {statements:#?}", backend.name());
         drop(server);
         lookups_are_reused_until_something_changes(backend).await;
     }

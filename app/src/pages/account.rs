@@ -50,7 +50,7 @@ pub fn AccountPage() -> impl IntoView {
                                             hint="Needed only when you change your email."
                                             error=field_error(profile_result, "current_password")
                                         />
-                                        <SubmitButton label="Save" busy_label="Saving…" pending=profile.pending()/>
+                                        <SubmitButton label="Save name and email" busy_label="Saving…" pending=profile.pending()/>
                                     </ActionForm>
                                 }
                                     .into_any()
