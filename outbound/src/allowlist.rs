@@ -216,7 +216,15 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in ["10.1.0.0/16", "fd12::/48", "10.0.0.5", "fd12::5", "10.0.0.5:8080", "[fd12::5]:8080", "intranet.example:8080"] {
+        for text in [
+            "10.1.0.0/16",
+            "fd12::/48",
+            "10.0.0.5",
+            "fd12::5",
+            "10.0.0.5:8080",
+            "[fd12::5]:8080",
+            "intranet.example:8080",
+        ] {
             let e = entry(text);
             assert_eq!(e.to_string(), text);
             assert_eq!(entry(&e.to_string()), e);

@@ -146,3 +146,6 @@ pub(crate) fn is_localhost(normalized: &str) -> bool {
 pub(crate) fn localhost_addresses() -> [IpAddr; 2] {
     [Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()]
 }
+
+#[cfg(test)]
+mod tests;

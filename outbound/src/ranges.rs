@@ -32,12 +32,12 @@ const fn v6(a: u16, b: u16, c: u16, d: u16, e: u16, f: u16, g: u16, h: u16, len:
 }
 
 const FORBIDDEN_V4: &[Ipv4Net] = &[
-    v4(169, 254, 0, 0, 16),      // link-local; AWS, GCP, Azure, OCI metadata at .169.254
+    v4(169, 254, 0, 0, 16),     // link-local; AWS, GCP, Azure, OCI metadata at .169.254
     v4(100, 100, 100, 200, 32), // Alibaba Cloud metadata
 ];
 
 const FORBIDDEN_V6: &[Ipv6Net] = &[
-    v6(0xfe80, 0, 0, 0, 0, 0, 0, 0, 10),         // link-local
+    v6(0xfe80, 0, 0, 0, 0, 0, 0, 0, 10),          // link-local
     v6(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254, 128), // AWS metadata over IPv6
 ];
 
@@ -48,46 +48,46 @@ const GLOBAL_V4: &[Ipv4Net] = &[
 ];
 
 const INTERNAL_V4: &[Ipv4Net] = &[
-    v4(0, 0, 0, 0, 8),        // "this network"; 0.0.0.0 reaches the local host
-    v4(10, 0, 0, 0, 8),       // private
-    v4(100, 64, 0, 0, 10),    // shared address space (carrier-grade NAT)
-    v4(127, 0, 0, 0, 8),      // loopback
-    v4(172, 16, 0, 0, 12),    // private
-    v4(192, 0, 0, 0, 24),     // IETF protocol assignments (incl. DS-Lite, NAT64 discovery)
-    v4(192, 0, 2, 0, 24),     // documentation (TEST-NET-1)
-    v4(192, 88, 99, 0, 24),   // deprecated 6to4 relay anycast
-    v4(192, 168, 0, 0, 16),   // private
-    v4(198, 18, 0, 0, 15),    // benchmarking
-    v4(198, 51, 100, 0, 24),  // documentation (TEST-NET-2)
-    v4(203, 0, 113, 0, 24),   // documentation (TEST-NET-3)
-    v4(224, 0, 0, 0, 4),      // multicast
-    v4(240, 0, 0, 0, 4),      // reserved
+    v4(0, 0, 0, 0, 8),          // "this network"; 0.0.0.0 reaches the local host
+    v4(10, 0, 0, 0, 8),         // private
+    v4(100, 64, 0, 0, 10),      // shared address space (carrier-grade NAT)
+    v4(127, 0, 0, 0, 8),        // loopback
+    v4(172, 16, 0, 0, 12),      // private
+    v4(192, 0, 0, 0, 24),       // IETF protocol assignments (incl. DS-Lite, NAT64 discovery)
+    v4(192, 0, 2, 0, 24),       // documentation (TEST-NET-1)
+    v4(192, 88, 99, 0, 24),     // deprecated 6to4 relay anycast
+    v4(192, 168, 0, 0, 16),     // private
+    v4(198, 18, 0, 0, 15),      // benchmarking
+    v4(198, 51, 100, 0, 24),    // documentation (TEST-NET-2)
+    v4(203, 0, 113, 0, 24),     // documentation (TEST-NET-3)
+    v4(224, 0, 0, 0, 4),        // multicast
+    v4(240, 0, 0, 0, 4),        // reserved
     v4(255, 255, 255, 255, 32), // limited broadcast (inside 240/4; listed for the reader)
 ];
 
 /// Globally reachable islands inside 2001::/23 (IETF protocol assignments).
 const GLOBAL_V6: &[Ipv6Net] = &[
-    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x1, 128), // Port Control Protocol anycast
-    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x2, 128), // TURN anycast
-    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x3, 128), // DNS-SD service registration anycast
-    v6(0x2001, 0x3, 0, 0, 0, 0, 0, 0, 32),    // AMT
+    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x1, 128),  // Port Control Protocol anycast
+    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x2, 128),  // TURN anycast
+    v6(0x2001, 0x1, 0, 0, 0, 0, 0, 0x3, 128),  // DNS-SD service registration anycast
+    v6(0x2001, 0x3, 0, 0, 0, 0, 0, 0, 32),     // AMT
     v6(0x2001, 0x4, 0x112, 0, 0, 0, 0, 0, 48), // AS112-v6
-    v6(0x2001, 0x20, 0, 0, 0, 0, 0, 0, 28),   // ORCHIDv2
-    v6(0x2001, 0x30, 0, 0, 0, 0, 0, 0, 28),   // drone remote ID
+    v6(0x2001, 0x20, 0, 0, 0, 0, 0, 0, 28),    // ORCHIDv2
+    v6(0x2001, 0x30, 0, 0, 0, 0, 0, 0, 28),    // drone remote ID
 ];
 
 const INTERNAL_V6: &[Ipv6Net] = &[
-    v6(0, 0, 0, 0, 0, 0, 0, 0, 128),           // unspecified; reaches the local host
-    v6(0, 0, 0, 0, 0, 0, 0, 1, 128),           // loopback
-    v6(0x64, 0xff9b, 0x1, 0, 0, 0, 0, 0, 48),  // local-use NAT64
-    v6(0x100, 0, 0, 0, 0, 0, 0, 0, 64),        // discard-only
-    v6(0x2001, 0, 0, 0, 0, 0, 0, 0, 23),       // IETF protocol assignments (Teredo is judged by its IPv4s)
-    v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0, 32),   // documentation
-    v6(0x3fff, 0, 0, 0, 0, 0, 0, 0, 20),       // documentation
-    v6(0x5f00, 0, 0, 0, 0, 0, 0, 0, 16),       // SRv6 segment identifiers
-    v6(0xfc00, 0, 0, 0, 0, 0, 0, 0, 7),        // unique local
-    v6(0xfec0, 0, 0, 0, 0, 0, 0, 0, 10),       // site-local (deprecated)
-    v6(0xff00, 0, 0, 0, 0, 0, 0, 0, 8),        // multicast
+    v6(0, 0, 0, 0, 0, 0, 0, 0, 128),          // unspecified; reaches the local host
+    v6(0, 0, 0, 0, 0, 0, 0, 1, 128),          // loopback
+    v6(0x64, 0xff9b, 0x1, 0, 0, 0, 0, 0, 48), // local-use NAT64
+    v6(0x100, 0, 0, 0, 0, 0, 0, 0, 64),       // discard-only
+    v6(0x2001, 0, 0, 0, 0, 0, 0, 0, 23),      // IETF protocol assignments (Teredo is judged by its IPv4s)
+    v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0, 32),  // documentation
+    v6(0x3fff, 0, 0, 0, 0, 0, 0, 0, 20),      // documentation
+    v6(0x5f00, 0, 0, 0, 0, 0, 0, 0, 16),      // SRv6 segment identifiers
+    v6(0xfc00, 0, 0, 0, 0, 0, 0, 0, 7),       // unique local
+    v6(0xfec0, 0, 0, 0, 0, 0, 0, 0, 10),      // site-local (deprecated)
+    v6(0xff00, 0, 0, 0, 0, 0, 0, 0, 8),       // multicast
 ];
 
 /// The only IPv6 space handed out for global unicast; everything outside it
