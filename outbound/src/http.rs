@@ -80,6 +80,7 @@ impl std::error::Error for TooManyRedirects {}
 pub struct GuardedClient {
     guard: Guard,
     client: reqwest::Client,
+    follow_redirects: bool,
 }
 
 impl GuardedClient {
@@ -91,7 +92,26 @@ impl GuardedClient {
         self.guard.check_url(url)?;
         let (host, port) = host_and_port(url);
         let client = self.client.clone();
-        Ok(with_target(&host, port, async move { client.execute(request).await }).await?)
+        let response = with_target(&host, port, async move { client.execute(request).await }).await?;
+        if self.follow_redirects {
+            self.check_unfollowed_redirect(&response)?;
+        }
+        Ok(response)
+    }
+
+    /// A redirect the client did not follow although it follows redirects
+    /// pointed somewhere it could not even express as a request
+    /// (`file:///etc/passwd` has no host). Nothing was fetched, but the
+    /// answer should read as the refusal it is, not as a plain 302.
+    fn check_unfollowed_redirect(&self, response: &reqwest::Response) -> Result<(), Refusal> {
+        if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+            return Ok(());
+        }
+        let location = response.headers().get(reqwest::header::LOCATION).and_then(|value| value.to_str().ok());
+        match location.and_then(|location| response.url().join(location).ok()) {
+            Some(next) => self.guard.check_url(&next),
+            None => Ok(()),
+        }
     }
 
     /// `GET url`.
@@ -146,6 +166,6 @@ impl Guard {
             .connect_timeout(options.connect_timeout)
             .user_agent(options.user_agent.as_str())
             .build()?;
-        Ok(GuardedClient { guard: self.clone(), client })
+        Ok(GuardedClient { guard: self.clone(), client, follow_redirects: options.follow_redirects })
     }
 }
