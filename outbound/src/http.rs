@@ -169,3 +169,22 @@ impl Guard {
         Ok(GuardedClient { guard: self.clone(), client, follow_redirects: options.follow_redirects })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Policy;
+
+    /// The resolver's refusal survives reqwest's wrapping, for `refusal_of`
+    /// and for `RequestError`. (`GuardedClient` checks `localhost` before
+    /// the resolver would see it, so the inner client is called directly.)
+    #[tokio::test]
+    async fn a_refusal_from_the_resolver_is_found_in_reqwests_error() {
+        let guard = Guard::new(Policy::default());
+        let client = guard.http_client(&HttpOptions::default()).unwrap();
+        let err = client.client.get("http://localhost:9/").send().await.unwrap_err();
+        assert!(err.is_connect(), "{err:?}");
+        assert!(refusal_of(&err).is_some(), "{err:?}");
+        assert!(matches!(RequestError::from(err), RequestError::Refused(_)));
+    }
+}

@@ -124,3 +124,61 @@ impl Resolve for GuardedResolver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::refusal_of;
+
+    async fn resolve(guard: &Guard, name: &str) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+        let resolver = GuardedResolver { guard: guard.clone() };
+        Ok(resolver.resolve(name.parse().unwrap()).await?.collect())
+    }
+
+    fn guard(policy: &str) -> Guard {
+        Guard::new(Policy::parse(policy).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_refusal_is_the_error_itself() {
+        let err = resolve(&guard(""), "localhost").await.unwrap_err();
+        assert!(err.is::<Refusal>());
+        assert!(refusal_of(&*err).is_some());
+        assert!(err.source().is_none());
+    }
+
+    #[tokio::test]
+    async fn only_allowed_addresses_are_returned() {
+        let addrs = resolve(&guard("127.0.0.0/8"), "localhost").await.unwrap();
+        assert_eq!(addrs, ["127.0.0.1:0".parse().unwrap()]);
+        let addrs = resolve(&guard("127.0.0.0/8\n::1"), "localhost").await.unwrap();
+        assert_eq!(addrs.len(), 2);
+    }
+
+    /// Whatever the system resolver makes of a name (here `inet_aton`
+    /// spellings reach it as names), its answers are judged.
+    #[tokio::test]
+    async fn system_resolver_answers_are_judged() {
+        for name in ["127.0.0.1", "2130706433", "0x7f.1"] {
+            let err = resolve(&guard(""), name).await.unwrap_err();
+            assert!(err.is::<Refusal>(), "{name}: {err}");
+        }
+        assert!(resolve(&guard("127.0.0.0/8"), "2130706433").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn port_entries_apply_only_with_the_targets_port() {
+        let guard = guard("127.0.0.1:8080\nlocalhost:9090");
+        assert!(resolve(&guard, "localhost").await.is_err(), "no target: the port is unknown");
+        assert!(with_target("localhost", 8080, resolve(&guard, "localhost")).await.is_ok());
+        assert!(with_target("localhost", 9090, resolve(&guard, "localhost")).await.is_ok());
+        assert!(with_target("localhost", 8081, resolve(&guard, "localhost")).await.is_err());
+        // The target names another host: its port says nothing about this one.
+        assert!(with_target("example.com", 8080, resolve(&guard, "localhost")).await.is_err());
+        let hop = async {
+            retarget("LocalHost.", 9090);
+            resolve(&guard, "localhost").await
+        };
+        assert!(with_target("example.com", 80, hop).await.is_ok());
+    }
+}

@@ -137,3 +137,40 @@ async fn an_unresolvable_name_is_a_dns_failure() {
     })
     .await;
 }
+
+/// A name other than `localhost` that this machine's hosts file maps to
+/// loopback, so that the system resolver (not the guard's own `localhost`
+/// rule) is what answers. Container images usually map their host name.
+fn loopback_alias() -> Option<String> {
+    let hosts = std::fs::read_to_string("/etc/hosts").ok()?;
+    hosts.lines().find_map(|line| {
+        let mut fields = line.split('#').next()?.split_whitespace();
+        let ip: std::net::IpAddr = fields.next()?.parse().ok()?;
+        if !ip.is_loopback() {
+            return None;
+        }
+        fields.find(|name| !name.contains("localhost") && !name.starts_with("ip6-")).map(str::to_owned)
+    })
+}
+
+#[tokio::test]
+async fn a_name_the_system_resolves_to_loopback_is_refused_like_the_literal() {
+    within(async {
+        let Some(alias) = loopback_alias() else {
+            eprintln!("skipped: no loopback alias in /etc/hosts");
+            return;
+        };
+        let listener = Server::counting().await;
+        let raw = format!("http://{alias}:{}/", listener.port());
+        let (guard, client) = client("");
+        // The guard cannot tell before resolving: the name passes the URL check.
+        assert!(guard.check_url(&url(&raw)).is_ok());
+        assert_refused(&client, &raw).await;
+        listener.assert_untouched_since(0, &raw).await;
+
+        guard.set_policy(outbound::Policy::parse("127.0.0.0/8\n::1").unwrap());
+        let response = client.get(url(&raw)).await.unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+        assert_eq!(response.text().await.unwrap(), "counted");
+    })
+    .await;
+}
