@@ -110,7 +110,8 @@ mod tests {
 
     #[test]
     fn urls_refused() {
-        let cases: [(&str, fn(&TargetError) -> bool); 13] = [
+        type Expected = fn(&TargetError) -> bool;
+        let cases: [(&str, Expected); 13] = [
             ("not a url", |e| matches!(e, TargetError::Unparsable(_))),
             ("http://", |e| matches!(e, TargetError::Unparsable(_))),
             ("file:///etc/passwd", |e| *e == TargetError::Scheme),

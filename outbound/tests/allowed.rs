@@ -116,3 +116,25 @@ async fn requests_carry_method_headers_and_body() {
     })
     .await;
 }
+
+/// TLS is compiled in (rustls): an https request is attempted, and a server
+/// that does not speak TLS makes it fail as a connection error, not a refusal.
+#[tokio::test]
+async fn https_is_spoken() {
+    within(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").await;
+        });
+        let guard = outbound::Guard::new(Policy::parse("127.0.0.1").unwrap());
+        let client = guard.http_client(&outbound::HttpOptions { tls_info: true, ..support::options() }).unwrap();
+        match client.get(url(&format!("https://127.0.0.1:{port}/"))).await {
+            Err(RequestError::Http(err)) => assert!(err.is_connect(), "{err:?}"),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}

@@ -107,7 +107,7 @@ async fn without_following_the_redirect_itself_is_returned() {
         let target = format!("http://127.0.0.1:{}/", listener.port());
         let location = target.clone();
         let redirector = Server::http(move |_| Reply::redirect(location.clone())).await;
-        let client = guarded(&format!("127.0.0.0/8"), &HttpOptions { follow_redirects: false, ..options() });
+        let client = guarded("127.0.0.0/8", &HttpOptions { follow_redirects: false, ..options() });
         let response = client.get(url(&format!("http://127.0.0.1:{}/", redirector.port()))).await.unwrap();
         assert_eq!(response.status(), 302);
         assert_eq!(response.headers()["location"], target.as_str());

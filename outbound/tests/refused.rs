@@ -160,7 +160,7 @@ async fn a_name_the_system_resolves_to_loopback_is_refused_like_the_literal() {
             eprintln!("skipped: no loopback alias in /etc/hosts");
             return;
         };
-        let listener = Server::counting().await;
+        let listener = Server::counting_keep_alive().await;
         let raw = format!("http://{alias}:{}/", listener.port());
         let (guard, client) = client("");
         // The guard cannot tell before resolving: the name passes the URL check.
@@ -171,6 +171,11 @@ async fn a_name_the_system_resolves_to_loopback_is_refused_like_the_literal() {
         guard.set_policy(outbound::Policy::parse("127.0.0.0/8\n::1").unwrap());
         let response = client.get(url(&raw)).await.unwrap_or_else(|e| panic!("{raw}: {e:?}"));
         assert_eq!(response.text().await.unwrap(), "counted");
+
+        // Back to the default: no pooled connection carries the name past the new policy.
+        guard.set_policy(outbound::Policy::default());
+        assert_refused(&client, &raw).await;
+        listener.assert_untouched_since(2, &raw).await;
     })
     .await;
 }

@@ -50,19 +50,29 @@ pub struct Server {
 impl Server {
     /// An HTTP server on 127.0.0.1 that answers every request with 200 "counted".
     pub async fn counting() -> Server {
-        Server::start(Ipv4Addr::LOCALHOST.into(), |_| Reply::ok("counted")).await.unwrap()
+        Server::start(Ipv4Addr::LOCALHOST.into(), false, |_| Reply::ok("counted")).await.unwrap()
+    }
+
+    /// Like `counting`, but keeps connections open for more requests, as a
+    /// client's connection pool would like.
+    pub async fn counting_keep_alive() -> Server {
+        Server::start(Ipv4Addr::LOCALHOST.into(), true, |_| Reply::ok("counted")).await.unwrap()
     }
 
     pub async fn http(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Server {
-        Server::start(Ipv4Addr::LOCALHOST.into(), handler).await.unwrap()
+        Server::start(Ipv4Addr::LOCALHOST.into(), false, handler).await.unwrap()
     }
 
     /// On ::1, or `None` where this machine has no IPv6 loopback.
     pub async fn counting_v6() -> Option<Server> {
-        Server::start(Ipv6Addr::LOCALHOST.into(), |_| Reply::ok("counted")).await.ok()
+        Server::start(Ipv6Addr::LOCALHOST.into(), false, |_| Reply::ok("counted")).await.ok()
     }
 
-    async fn start(ip: IpAddr, handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> std::io::Result<Server> {
+    async fn start(
+        ip: IpAddr,
+        keep_alive: bool,
+        handler: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
         let addr = listener.local_addr()?;
         let accepts = Arc::new(AtomicUsize::new(0));
@@ -73,7 +83,7 @@ impl Server {
             while let Ok((stream, peer)) = listener.accept().await {
                 let ordinal = counter.fetch_add(1, Ordering::SeqCst) + 1;
                 let _ = events.send((ordinal, peer));
-                tokio::spawn(respond(stream, handler.clone()));
+                tokio::spawn(respond(stream, handler.clone(), keep_alive));
             }
         });
         Ok(Server { addr, accepts, accepted: Mutex::new(accepted) })
@@ -110,27 +120,38 @@ impl Server {
     }
 }
 
-async fn respond(mut stream: TcpStream, handler: Handler) {
-    let mut request = Vec::new();
+/// Answers requests (heads only; bodies are ignored) until the client
+/// closes, or after the first when not keeping connections alive.
+async fn respond(mut stream: TcpStream, handler: Handler, keep_alive: bool) {
+    let mut pending = Vec::new();
     let mut buf = [0u8; 4096];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return, // a sentinel, or a client that gave up
-            Ok(n) => request.extend_from_slice(&buf[..n]),
+    loop {
+        let end = loop {
+            if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return, // a sentinel, or a client that is done
+                Ok(n) => pending.extend_from_slice(&buf[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+        pending.drain(..end);
+        let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let reply = handler(&path);
+        let location = reply.location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        let response = format!(
+            "HTTP/1.1 {} Reply\r\nContent-Length: {}\r\nConnection: {connection}\r\n{location}\r\n{}",
+            reply.status,
+            reply.body.len(),
+            reply.body
+        );
+        if stream.write_all(response.as_bytes()).await.is_err() || !keep_alive {
+            let _ = stream.shutdown().await;
+            return;
         }
     }
-    let head = String::from_utf8_lossy(&request);
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-    let reply = handler(&path);
-    let location = reply.location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
-    let response = format!(
-        "HTTP/1.1 {} Reply\r\nContent-Length: {}\r\nConnection: close\r\n{location}\r\n{}",
-        reply.status,
-        reply.body.len(),
-        reply.body
-    );
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
 }
 
 /// A port with nothing listening on it (bound, then released).
