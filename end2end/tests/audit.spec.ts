@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { accept, invite, openHydrated, signIn, snapshot, unique, watchConsole } from './helpers';
+import { accept, createTeam, invite, openHydrated, registerWithResilience, signIn, snapshot, unique, watchConsole } from './helpers';
 
 const bin = process.env.PREFLIGHT_BIN ?? '../target/release/preflight';
 
@@ -42,20 +42,8 @@ test('an auditor downloads a service\'s evidence dossier and verifies it offline
   // The admin registers a service and backs one item with a PDF.
   await signIn(page);
   const team = unique('Vault');
-  await openHydrated(page, '/teams');
-  await page.getByLabel('Team name').fill(team);
-  await page.getByRole('button', { name: 'Create team' }).click();
-  await expect(page.getByRole('link', { name: team })).toBeVisible();
-  const name = unique('Vault API');
-  const slug = name.toLowerCase().replace(/ /g, '-');
-  await openHydrated(page, '/services/new');
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Short name for links').fill(slug);
-  await page.getByLabel('Owning team').selectOption({ label: team });
-  await page.getByRole('button', { name: 'Register service' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
-  await page.getByLabel('Checklist', { exact: true }).selectOption({ label: 'Operational resilience review (13 items)' });
-  await page.getByRole('button', { name: 'Apply checklist' }).click();
+  await createTeam(page, team);
+  const { name, slug } = await registerWithResilience(page, unique('Vault API'), team);
   const item = 'Recovery paths were rehearsed and timed';
   await page.getByRole('region', { name: 'Operational resilience review' }).getByRole('link', { name: item }).click();
   await expect(page.getByRole('heading', { level: 1, name: item })).toBeVisible();

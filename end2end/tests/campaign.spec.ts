@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { accept, invite, openHydrated, signIn, snapshot, unique, watchConsole } from './helpers';
+import { expect, test } from '@playwright/test';
+import { accept, createTeam, inviteLead, openHydrated, registerWithResilience, signIn, snapshot, unique, watchConsole } from './helpers';
 
 /** A YYYY-MM-DD date `days` from today (UTC). */
 function inDays(days: number): string {
@@ -8,40 +8,16 @@ function inDays(days: number): string {
 
 const ITEM = 'Every component has a named owning team and on-call';
 
-async function registerWithResilience(page: Page, name: string, team: string) {
-  const slug = name.toLowerCase().replace(/ /g, '-');
-  await openHydrated(page, '/services/new');
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Short name for links').fill(slug);
-  await page.getByLabel('Owning team').selectOption({ label: team });
-  await page.getByRole('button', { name: 'Register service' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
-  await page.getByLabel('Checklist', { exact: true }).selectOption({ label: 'Operational resilience review (13 items)' });
-  await page.getByRole('button', { name: 'Apply checklist' }).click();
-  await expect(page.getByRole('heading', { name: 'Score history' })).toBeVisible();
-  return { name, slug };
-}
-
 test('a lead starts a campaign, sees who is behind and why, and watches it move as items are approved', async ({ page, browser }, testInfo) => {
   // The admin sets up a team with two services and makes Lou its lead.
   await signIn(page);
   const team = unique('Billing');
-  await openHydrated(page, '/teams');
-  await page.getByLabel('Team name').fill(team);
-  await page.getByRole('button', { name: 'Create team' }).click();
-  await page.getByRole('link', { name: team }).click();
-  await expect(page.getByRole('heading', { level: 1, name: team })).toBeVisible();
-  const teamPath = new URL(page.url()).pathname;
+  const teamPath = await createTeam(page, team);
   const api = await registerWithResilience(page, unique('Billing API'), team);
   const worker = await registerWithResilience(page, unique('Billing Worker'), team);
   const leadName = unique('Lou Lead');
   const leadEmail = `${leadName.split(' ').pop()}-lou@example.com`;
-  const link = await invite(page, leadName, leadEmail, 'member');
-  await openHydrated(page, teamPath);
-  await page.getByLabel('Person').selectOption({ label: `${leadName} (${leadEmail})` });
-  await page.getByLabel('Team role').selectOption({ label: 'Lead' });
-  await page.getByRole('button', { name: 'Add to team' }).click();
-  await expect(page.getByRole('row', { name: new RegExp(leadName) })).toContainText('Lead');
+  const link = await inviteLead(page, teamPath, leadName, leadEmail);
 
   const lou = await accept(browser, link, 'lou drives the billing team');
   const lead = lou.page;

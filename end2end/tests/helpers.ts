@@ -105,3 +105,39 @@ export async function accept(browser: Browser, link: string, password: string) {
   return { context, page };
 }
 
+
+/** As the signed-in admin: creates a team and returns the path of its page. */
+export async function createTeam(page: Page, team: string) {
+  await openHydrated(page, '/teams');
+  await page.getByLabel('Team name').fill(team);
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await page.getByRole('link', { name: team }).click();
+  await expect(page.getByRole('heading', { level: 1, name: team })).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+/** On a team's page, as its admin: invites a member and makes them the team's lead; returns the invitation link. */
+export async function inviteLead(page: Page, teamPath: string, name: string, email: string) {
+  const link = await invite(page, name, email, 'member');
+  await openHydrated(page, teamPath);
+  await page.getByLabel('Person').selectOption({ label: `${name} (${email})` });
+  await page.getByLabel('Team role').selectOption({ label: 'Lead' });
+  await page.getByRole('button', { name: 'Add to team' }).click();
+  await expect(page.getByRole('row', { name: new RegExp(name) })).toContainText('Lead');
+  return link;
+}
+
+/** Registers a service of `team` and applies the 13-item operational resilience checklist. */
+export async function registerWithResilience(page: Page, name: string, team: string) {
+  const slug = name.toLowerCase().replace(/ /g, '-');
+  await openHydrated(page, '/services/new');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Short name for links').fill(slug);
+  await page.getByLabel('Owning team').selectOption({ label: team });
+  await page.getByRole('button', { name: 'Register service' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await page.getByLabel('Checklist', { exact: true }).selectOption({ label: 'Operational resilience review (13 items)' });
+  await page.getByRole('button', { name: 'Apply checklist' }).click();
+  await expect(page.getByRole('region', { name: 'Operational resilience review' })).toBeVisible();
+  return { name, slug };
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { accept, invite, openHydrated, signIn, snapshot, unique, watchConsole } from './helpers';
+import { accept, createTeam, inviteLead, openHydrated, registerWithResilience, signIn, snapshot, unique, watchConsole } from './helpers';
 
 // A lead records a "launch review" milestone, the team changes two items,
 // and the compare page shows one improved and one regressed.
@@ -41,37 +41,17 @@ test('a lead records a launch review, the team changes items, and the comparison
   // The admin builds a team with a lead.
   await signIn(page);
   const team = unique('Billing');
-  await openHydrated(page, '/teams');
-  await page.getByLabel('Team name').fill(team);
-  await page.getByRole('button', { name: 'Create team' }).click();
-  await page.getByRole('link', { name: team }).click();
-  await expect(page.getByRole('heading', { level: 1, name: team })).toBeVisible();
-  const teamPath = new URL(page.url()).pathname;
+  const teamPath = await createTeam(page, team);
   const leadName = unique('Mila Milestone');
   const leadEmail = `${leadName.split(' ').pop()}-milestone@example.com`;
-  const link = await invite(page, leadName, leadEmail, 'member');
-  await openHydrated(page, teamPath);
-  await page.getByLabel('Person').selectOption({ label: `${leadName} (${leadEmail})` });
-  await page.getByLabel('Team role').selectOption({ label: 'Lead' });
-  await page.getByRole('button', { name: 'Add to team' }).click();
-  await expect(page.getByRole('row', { name: new RegExp(leadName) })).toContainText('Lead');
+  const link = await inviteLead(page, teamPath, leadName, leadEmail);
 
   const mila = await accept(browser, link, 'mila keeps the milestones');
   const lead = mila.page;
   const errors = watchConsole(lead);
 
   // The lead registers the service and applies the resilience checklist.
-  const name = unique('Billing API');
-  const slug = name.toLowerCase().replace(/ /g, '-');
-  await openHydrated(lead, '/services/new');
-  await lead.getByLabel('Name', { exact: true }).fill(name);
-  await lead.getByLabel('Short name for links').fill(slug);
-  await lead.getByLabel('Owning team').selectOption({ label: team });
-  await lead.getByRole('button', { name: 'Register service' }).click();
-  await expect(lead.getByRole('heading', { level: 1, name })).toBeVisible();
-  await lead.getByLabel('Checklist', { exact: true }).selectOption({ label: `${checklist} (13 items)` });
-  await lead.getByRole('button', { name: 'Apply checklist' }).click();
-  await expect(lead.getByRole('region', { name: checklist })).toBeVisible();
+  const { name, slug } = await registerWithResilience(lead, unique('Billing API'), team);
 
   // Before the review the retries item is done, backed and approved.
   await doneWithLink(lead, slug, items.retries, 'https://git.example.com/billing/blob/main/src/retry.rs');

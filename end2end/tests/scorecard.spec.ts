@@ -1,25 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { accept, invite, openHydrated, signIn, snapshot, unique, watchConsole } from './helpers';
+import { accept, createTeam, invite, openHydrated, registerWithResilience, signIn, snapshot, unique, watchConsole } from './helpers';
 
 test('a stakeholder reads the organisation scorecard, a team, a service and its history, and prints it, with no edit controls', async ({ page, browser }, testInfo) => {
   // The admin sets up a team with a service working a checklist, publishes
   // its badge, and invites a stakeholder (viewer).
   await signIn(page);
   const team = unique('Ledger');
-  await openHydrated(page, '/teams');
-  await page.getByLabel('Team name').fill(team);
-  await page.getByRole('button', { name: 'Create team' }).click();
-  await expect(page.getByRole('link', { name: team })).toBeVisible();
-  const name = unique('Ledger API');
-  const slug = name.toLowerCase().replace(/ /g, '-');
-  await openHydrated(page, '/services/new');
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Short name for links').fill(slug);
-  await page.getByLabel('Owning team').selectOption({ label: team });
-  await page.getByRole('button', { name: 'Register service' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
-  await page.getByLabel('Checklist', { exact: true }).selectOption({ label: 'Operational resilience review (13 items)' });
-  await page.getByRole('button', { name: 'Apply checklist' }).click();
+  await createTeam(page, team);
+  const { name, slug } = await registerWithResilience(page, unique('Ledger API'), team);
   await expect(page.getByRole('heading', { name: 'Score history' })).toBeVisible();
   await page.getByRole('button', { name: 'Make badge public' }).click();
   await expect(page.getByRole('img', { name: 'Status badge: level and gate' })).toBeVisible();

@@ -202,6 +202,16 @@ async fn housekeeping_loop(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
         }
+        // The week's digest and campaign reminders, once a week. Not without
+        // SMTP: the round would be spent on mail nobody can send, and an
+        // administrator who sets SMTP up mid-week still gets this week's.
+        if state.mailer.is_some() {
+            match app::backend::notifications::queue_weekly(&state.db, state.clock.now_millis()).await {
+                Ok(queued) if queued != Default::default() => tracing::info!(?queued, "weekly mail queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "queueing the weekly mail failed; will retry"),
+            }
+        }
     }
 }
 

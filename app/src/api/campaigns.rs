@@ -21,7 +21,7 @@ mod server {
     use crate::backend::campaigns::{self, CampaignForm};
     use crate::backend::teams;
     use crate::domain::access::{Action, Role, TeamRole};
-    use crate::domain::history::day_of;
+    use crate::domain::history::{day_label, day_of};
 
     /// The teams whose services the caller may cover: `None` for every
     /// team (administrators), else the teams they lead.
@@ -58,7 +58,7 @@ mod server {
             teams,
             services: campaigns::service_choices(db, allowed.as_deref()).await?,
             items: campaigns::item_choices(db).await?,
-            today: campaigns::today_label(caller.state.clock.now_millis()),
+            today: day_label(day_of(caller.state.clock.now_millis())),
         })
     }
 

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, FromRow, Row};
 
 use super::audit::{self, Actor};
-use super::db::{decode_word, Bind};
+use super::db::{bind_all, decode_word, Bind};
 use super::figures::{FactsRow, FACTS_COLUMNS};
 use super::Db;
 use crate::domain::campaigns::{
     days_left, level_rank, parse_day, BehindService, Burnup, BurnupDay, CampaignDetail, CampaignSummary, Goal,
 };
 use crate::domain::checklist::{Level, Severity};
-use crate::domain::history::{day_label, day_of};
+use crate::domain::history::day_of;
 use crate::domain::readiness::{standing, ItemFacts};
 use crate::error::AppError;
 
@@ -303,13 +303,17 @@ pub struct ServiceProgress {
     pub lacks: Vec<String>,
 }
 
-/// Every live service of the campaign with whether it meets the goal now,
-/// by name.
-pub async fn progress(
-    conn: &mut AnyConnection,
-    campaign: &CampaignRecord,
-    now: i64,
-) -> Result<Vec<ServiceProgress>, sqlx::Error> {
+/// Where a campaign stands now.
+pub struct Progress {
+    /// Every live covered service with whether it meets the goal, by name.
+    pub services: Vec<ServiceProgress>,
+    /// For an items goal, "Checklist: item title" of each goal item, in
+    /// the goal's order (empty for a level goal).
+    pub goal_items: Vec<String>,
+}
+
+/// Every live service of the campaign with whether it meets the goal now.
+pub async fn progress(conn: &mut AnyConnection, campaign: &CampaignRecord, now: i64) -> Result<Progress, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT s.id, s.slug, s.name, s.team_id, t.name AS team_name, s.score, s.level
          FROM campaign_services cs JOIN services s ON s.id = cs.service_id JOIN teams t ON t.id = s.team_id
@@ -334,6 +338,7 @@ pub async fn progress(
             lacks: Vec::new(),
         });
     }
+    let mut goal_items = Vec::new();
     match &campaign.goal {
         Goal::Level(goal) => {
             for s in &mut services {
@@ -374,9 +379,10 @@ pub async fn progress(
                 }
                 s.met = s.lacks.is_empty();
             }
+            goal_items = keys.iter().map(|k| titles.get(k).cloned().unwrap_or_else(|| k.clone())).collect();
         }
     }
-    Ok(services)
+    Ok(Progress { services, goal_items })
 }
 
 /// An item of a covered service, with what it lacks (`None` when it
@@ -404,14 +410,7 @@ async fn item_facts(
                 si.service_id, s.tier, ti.title, t.key || '/' || si.key AS goal_key
          {source}"
     );
-    let mut query = sqlx::query(&sql);
-    for b in binds {
-        query = match b {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&mut *conn).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         let tier: i64 = row.try_get("tier")?;
@@ -491,7 +490,7 @@ async fn level_lacks(
 /// Stores how many services meet the goal today (one row per day, the
 /// latest count wins).
 async fn record_day(conn: &mut AnyConnection, campaign: &CampaignRecord, now: i64) -> Result<(u32, u32), sqlx::Error> {
-    let services = progress(conn, campaign, now).await?;
+    let services = progress(conn, campaign, now).await?.services;
     let met = services.iter().filter(|s| s.met).count() as u32;
     let total = services.len() as u32;
     sqlx::query(
@@ -535,7 +534,7 @@ pub async fn list(db: &Db, now: i64) -> Result<Vec<CampaignSummary>, sqlx::Error
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let record = row.into_record()?;
-        let services = progress(&mut conn, &record, now).await?;
+        let services = progress(&mut conn, &record, now).await?.services;
         out.push(summary(&record, &services, now));
     }
     Ok(out)
@@ -564,7 +563,7 @@ pub async fn detail(
     now: i64,
 ) -> Result<CampaignDetail, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
-    let services = progress(&mut conn, record, now).await?;
+    let Progress { services, goal_items } = progress(&mut conn, record, now).await?;
     let summary = summary(record, &services, now);
     let behind_all: Vec<&ServiceProgress> = services.iter().filter(|s| !s.met).collect();
     let start = match after {
@@ -623,13 +622,6 @@ pub async fn detail(
         days.retain(|d| d.day != today);
         days.push(BurnupDay { day: today, met: summary.met, total: summary.total });
     }
-    let goal_items = match &record.goal {
-        Goal::Items(keys) => {
-            let titles = goal_titles(&mut conn, keys).await?;
-            keys.iter().map(|k| titles.get(k).cloned().unwrap_or_else(|| k.clone())).collect()
-        }
-        Goal::Level(_) => Vec::new(),
-    };
     let start_day = day_of(record.created_at);
     Ok(CampaignDetail {
         burnup: Burnup {
@@ -688,7 +680,7 @@ pub async fn behind_by_lead(
     campaign: &CampaignRecord,
     now: i64,
 ) -> Result<Vec<(i64, Vec<(String, String)>)>, sqlx::Error> {
-    let services = progress(conn, campaign, now).await?;
+    let services = progress(conn, campaign, now).await?.services;
     let behind: Vec<&ServiceProgress> = services.iter().filter(|s| !s.met).collect();
     if behind.is_empty() {
         return Ok(Vec::new());
@@ -763,9 +755,4 @@ pub async fn service_choices(db: &Db, teams: Option<&[i64]>) -> Result<Vec<(Stri
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(|(slug, name, team)| (slug, format!("{name} — {team}"))).collect())
-}
-
-/// Today as 'YYYY-MM-DD' (UTC).
-pub fn today_label(now: i64) -> String {
-    day_label(day_of(now))
 }

@@ -153,12 +153,6 @@ impl Db {
     }
 }
 
-/// A stored word (a role, a status) as the domain type it names. A word
-/// this version does not know is a decode error, never some default.
-///
-/// Rows decode by name with `sqlx::FromRow` and keep such words as
-/// `String`, converted here: sqlx's own `#[sqlx(try_from)]` loses the error
-/// message ("unprintable error") in 0.8.
 /// A value bound to a query whose filters are assembled at run time.
 #[derive(Debug, Clone)]
 pub enum Bind {
@@ -166,20 +160,44 @@ pub enum Bind {
     Text(String),
 }
 
-/// Binds `binds` to `query`, in order.
-pub fn bind_all<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [Bind],
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        query = match b {
-            Bind::Int(v) => query.bind(*v),
-            Bind::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    query
+/// The query types [`bind_all`] fills: sqlx has no common trait for `bind`.
+pub trait Binds<'q>: Sized {
+    fn bind_int(self, value: i64) -> Self;
+    fn bind_text(self, value: &'q str) -> Self;
 }
 
+impl<'q> Binds<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_int(self, value: i64) -> Self {
+        self.bind(value)
+    }
+    fn bind_text(self, value: &'q str) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Binds<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    fn bind_int(self, value: i64) -> Self {
+        self.bind(value)
+    }
+    fn bind_text(self, value: &'q str) -> Self {
+        self.bind(value)
+    }
+}
+
+/// Binds `binds` to `query` (`sqlx::query` or `sqlx::query_as`), in order.
+pub fn bind_all<'q, Q: Binds<'q>>(query: Q, binds: &'q [Bind]) -> Q {
+    binds.iter().fold(query, |query, b| match b {
+        Bind::Int(v) => query.bind_int(*v),
+        Bind::Text(v) => query.bind_text(v),
+    })
+}
+
+/// A stored word (a role, a status) as the domain type it names. A word
+/// this version does not know is a decode error, never some default.
+///
+/// Rows decode by name with `sqlx::FromRow` and keep such words as
+/// `String`, converted here: sqlx's own `#[sqlx(try_from)]` loses the error
+/// message ("unprintable error") in 0.8.
 pub fn decode_word<T>(word: String) -> Result<T, sqlx::Error>
 where
     T: TryFrom<String>,

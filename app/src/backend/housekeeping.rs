@@ -15,8 +15,6 @@ pub struct Swept {
     pub tokens: u64,
     /// Single score changes older than the history keeps them.
     pub score_changes: u64,
-    /// Weekly digests and campaign reminders queued.
-    pub mail_queued: u64,
     /// Notification mail removed after its keeping.
     pub mail_pruned: u64,
 }
@@ -46,16 +44,14 @@ pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept
     let score_changes = super::history::sweep(db, now).await?;
     // Today's burn-up count of every running campaign.
     super::campaigns::sweep(db, now).await?;
-    // This week's digest and campaign reminders (once a week), and mail
-    // past its keeping.
-    let queued = super::notifications::queue_weekly(db, now).await?;
+    // Mail past its keeping. (The weekly mail is queued by the server's
+    // housekeeping loop, and only when SMTP is configured.)
     let mail = super::notifications::prune(db, now).await?;
     Ok(Swept {
         sessions,
         throttle: counts + buckets,
         tokens,
         score_changes,
-        mail_queued: queued.digests + queued.reminders,
         mail_pruned: mail,
     })
 }

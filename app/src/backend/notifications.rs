@@ -35,54 +35,37 @@ const KEEP_UNSENT_MS: i64 = 3 * DAY_MS;
 /// Sent and failed mail is kept this long for the record.
 const KEEP_DONE_MS: i64 = 30 * DAY_MS;
 
-/// Queues `subject`/`body` of `kind` for the active leads of `team_id` who
-/// have not turned `kind` off.
-async fn queue_for_team_leads(
-    conn: &mut AnyConnection,
-    kind: MailKind,
-    team_id: i64,
-    subject: &str,
-    body: &str,
-    now: i64,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO mail_outbox (user_id, kind, subject, body, created_at, next_attempt_at)
-         SELECT tm.user_id, $1, $2, $3, $4, $4 FROM team_members tm JOIN users u ON u.id = tm.user_id
-         WHERE tm.team_id = $5 AND tm.role = 'lead' AND u.disabled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM mail_optouts o WHERE o.user_id = tm.user_id AND o.kind = $1)",
-    )
-    .bind(kind.as_str())
-    .bind(subject)
-    .bind(body)
-    .bind(now)
-    .bind(team_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+/// Who a queued mail goes to.
+#[derive(Debug, Clone, Copy)]
+enum To {
+    User(i64),
+    LeadsOf { team_id: i64 },
 }
 
-/// Queues one mail of `kind` for `user_id` unless they turned it off.
-async fn queue_for(
+/// Queues `subject`/`body` of `kind` for `to`: active accounts only, and
+/// only those who have not turned `kind` off. Returns how many were queued.
+async fn queue(
     conn: &mut AnyConnection,
     kind: MailKind,
-    user_id: i64,
+    to: To,
     subject: &str,
     body: &str,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
+    let (recipients, id) = match to {
+        To::User(user_id) => ("FROM users u WHERE u.id = $5", user_id),
+        To::LeadsOf { team_id } => (
+            "FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $5 AND tm.role = 'lead'",
+            team_id,
+        ),
+    };
+    let sql = format!(
         "INSERT INTO mail_outbox (user_id, kind, subject, body, created_at, next_attempt_at)
-         SELECT u.id, $1, $2, $3, $4, $4 FROM users u
-         WHERE u.id = $5 AND u.disabled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM mail_optouts o WHERE o.user_id = u.id AND o.kind = $1)",
-    )
-    .bind(kind.as_str())
-    .bind(subject)
-    .bind(body)
-    .bind(now)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+         SELECT u.id, $1, $2, $3, $4, $4 {recipients} AND u.disabled_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM mail_optouts o WHERE o.user_id = u.id AND o.kind = $1)"
+    );
+    let done =
+        sqlx::query(&sql).bind(kind.as_str()).bind(subject).bind(body).bind(now).bind(id).execute(&mut *conn).await?;
     Ok(done.rows_affected())
 }
 
@@ -115,7 +98,7 @@ pub async fn gate_regressed(
     }
     body.push_str(&format!("\nThe service: {{base}}/services/{slug}\n"));
     body.push_str(FOOTER);
-    queue_for_team_leads(conn, MailKind::GateRegression, team_id, &subject, &body, now).await?;
+    queue(conn, MailKind::GateRegression, To::LeadsOf { team_id }, &subject, &body, now).await?;
     Ok(())
 }
 
@@ -224,7 +207,7 @@ async fn queue_digest(db: &Db, period: &str, now: i64) -> Result<u64, sqlx::Erro
              (dates in UTC). Renew them before they do, or the items stop counting.\n\n{}\n{FOOTER}",
             mine.join("\n")
         );
-        queued += queue_for(&mut tx, MailKind::ExpiryDigest, user, &subject, &body, now).await?;
+        queued += queue(&mut tx, MailKind::ExpiryDigest, To::User(user), &subject, &body, now).await?;
     }
     tx.commit().await?;
     Ok(queued)
@@ -261,7 +244,7 @@ async fn queue_reminder(db: &Db, campaign_id: i64, period: &str, now: i64) -> Re
             ));
         }
         body.push_str(&format!("\nThe campaign: {{base}}/campaigns/{campaign_id}\n{FOOTER}"));
-        queued += queue_for(&mut tx, MailKind::CampaignReminder, user, &subject, &body, now).await?;
+        queued += queue(&mut tx, MailKind::CampaignReminder, To::User(user), &subject, &body, now).await?;
     }
     tx.commit().await?;
     Ok(queued)
@@ -321,6 +304,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, public_url: &str, now: i64) -
     }
 }
 
+#[derive(sqlx::FromRow)]
 struct Claimed {
     id: i64,
     subject: String,
@@ -341,23 +325,20 @@ async fn claim(db: &Db, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
                         AND (claimed_until IS NULL OR claimed_until <= $2)
                       ORDER BY id LIMIT {BATCH}{skip_locked})
-         RETURNING id, user_id, subject, body, attempts"
+         RETURNING id"
     );
-    let rows = sqlx::query(&sql).bind(now + CLAIM_MS).bind(now).fetch_all(db.pool()).await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let user_id: i64 = row.try_get("user_id")?;
-        let (name, email): (String, String) =
-            sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(user_id).fetch_one(db.pool()).await?;
-        claimed.push(Claimed {
-            id: row.try_get("id")?,
-            subject: row.try_get("subject")?,
-            body: row.try_get("body")?,
-            attempts: row.try_get("attempts")?,
-            name,
-            email,
-        });
+    let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now + CLAIM_MS).bind(now).fetch_all(db.pool()).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
+    // Ids come from the database, so they can be written into the statement.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut claimed: Vec<Claimed> = sqlx::query_as(&format!(
+        "SELECT o.id, o.subject, o.body, o.attempts, u.name, u.email
+         FROM mail_outbox o JOIN users u ON u.id = o.user_id WHERE o.id IN ({list})"
+    ))
+    .fetch_all(db.pool())
+    .await?;
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
 }
