@@ -3,9 +3,15 @@
 //! reading of Prometheus metrics. Nothing here does I/O.
 pub mod assertions;
 pub mod blocks;
+pub mod definition;
 pub mod headers;
 pub mod schedule;
 pub mod selector;
 pub mod status;
 pub mod status_codes;
 pub mod target;
+#[cfg(feature = "ssr")]
+pub mod verdict;
+
+#[cfg(test)]
+mod fixtures;
