@@ -5,6 +5,9 @@ pub mod assertions;
 pub mod blocks;
 pub mod definition;
 pub mod headers;
+pub mod metrics;
+#[cfg(feature = "ssr")]
+pub mod rollup;
 pub mod schedule;
 pub mod selector;
 pub mod status;
