@@ -14,6 +14,8 @@ pub mod status;
 pub mod status_codes;
 pub mod target;
 #[cfg(feature = "ssr")]
+pub mod toml_file;
+#[cfg(feature = "ssr")]
 pub mod verdict;
 
 #[cfg(test)]
