@@ -38,7 +38,12 @@ pub enum Assertion {
     /// JSON when `value` is JSON (`3`, `"up"`, `true`, `{"a":1}`; numbers by
     /// value, so `3` equals `3.0`), and also equal when the target is a
     /// string whose text is `value` (so `up` matches `"up"`).
-    JsonPointerEquals { pointer: String, value: String },
+    JsonPointerEquals {
+        /// Where to look (RFC 6901; "" is the whole document).
+        pointer: String,
+        /// The expected value, as written.
+        value: String,
+    },
     /// The whole check took less than this many milliseconds.
     LatencyUnder(u32),
 }

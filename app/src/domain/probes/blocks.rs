@@ -57,7 +57,9 @@ pub fn block_start(at_ms: i64) -> i64 {
 /// increase of its counters since the previous check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Traffic {
+    /// Requests the service served in the interval.
     pub requests: u32,
+    /// Of those, the ones counted as errors.
     pub errors: u32,
 }
 
@@ -81,6 +83,7 @@ pub struct CheckRecord {
     pub at_ms: i64,
     /// How long it took, in µs.
     pub duration_us: u32,
+    /// What the check found.
     pub outcome: Outcome,
     /// The HTTP status code, when there was an HTTP answer.
     pub status_code: Option<u16>,
@@ -93,7 +96,9 @@ pub struct CheckRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a check at {at_ms} ms is not in the block starting at {block_start} ms")]
 pub struct OutsideBlock {
+    /// The record's time (epoch ms).
     pub at_ms: i64,
+    /// The block it was given for.
     pub block_start: i64,
 }
 
@@ -102,7 +107,9 @@ pub struct OutsideBlock {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("corrupt check block at byte {offset}: {problem}")]
 pub struct CorruptBlock {
+    /// Byte offset of the bad record.
     pub offset: usize,
+    /// What is wrong with it.
     pub problem: &'static str,
 }
 

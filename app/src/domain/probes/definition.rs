@@ -25,19 +25,33 @@ use super::status_codes::StatusSet;
 use super::target::{is_https, probe_url, HostPort};
 use crate::error::AppError;
 
+/// The longest probe name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
+/// The shortest interval between checks, in seconds.
 pub const MIN_INTERVAL_SECS: u32 = 10;
+/// The interval when none is given, in seconds.
 pub const DEFAULT_INTERVAL_SECS: u32 = 60;
+/// The longest interval between checks, in seconds (an hour).
 pub const MAX_INTERVAL_SECS: u32 = 3600;
+/// The shortest timeout, in ms.
 pub const MIN_TIMEOUT_MS: u32 = 100;
+/// The timeout when none is given, in ms (capped at half the interval).
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// The longest timeout, in ms (a minute).
 pub const MAX_TIMEOUT_MS: u32 = 60_000;
+/// The fewest checks in a row a threshold may ask for.
 pub const MIN_THRESHOLD: u32 = 1;
+/// The most checks in a row a threshold may ask for.
 pub const MAX_THRESHOLD: u32 = 20;
+/// Failures in a row before down, when none is given.
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
+/// Successes in a row before up again, when none is given.
 pub const DEFAULT_RECOVERY_THRESHOLD: u32 = 2;
+/// The largest POST body, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Days of warning before a certificate expires, for TLS probes.
 pub const DEFAULT_TLS_WARN_DAYS: u32 = 14;
+/// The most days of warning a probe may ask for.
 pub const MAX_WARN_DAYS: u32 = 365;
 
 /// What a probe checks. Stored as its word.
@@ -55,8 +69,10 @@ pub enum ProbeKind {
 }
 
 impl ProbeKind {
+    /// Every kind, in the order forms list them.
     pub const ALL: [ProbeKind; 4] = [ProbeKind::Http, ProbeKind::Tcp, ProbeKind::Tls, ProbeKind::Metrics];
 
+    /// The stored word: "http", "tcp", "tls", "metrics".
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeKind::Http => "http",
@@ -66,6 +82,7 @@ impl ProbeKind {
         }
     }
 
+    /// For people: "TLS certificate".
     pub fn label(self) -> &'static str {
         match self {
             ProbeKind::Http => "HTTP",
@@ -75,6 +92,7 @@ impl ProbeKind {
         }
     }
 
+    /// The kind stored as this word, if any.
     pub fn parse(text: &str) -> Option<ProbeKind> {
         ProbeKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
@@ -86,16 +104,20 @@ crate::domain::stored_word!(ProbeKind, "probe kind");
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
+    /// The default.
     #[default]
     Get,
+    /// Like GET, without a body in the answer.
     Head,
     /// The only method that sends a body.
     Post,
 }
 
 impl HttpMethod {
+    /// Every method, in the order forms list them.
     pub const ALL: [HttpMethod; 3] = [HttpMethod::Get, HttpMethod::Head, HttpMethod::Post];
 
+    /// "GET", "HEAD" or "POST".
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
@@ -113,15 +135,19 @@ impl HttpMethod {
 /// An HTTP probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HttpSpec {
+    /// GET, HEAD or POST.
     pub method: HttpMethod,
     /// Normalised (see [`probe_url`]).
     pub url: String,
+    /// Sent with every request; secret ones never shown (see [`Header`]).
     pub headers: Vec<Header>,
     /// POST only, at most [`MAX_BODY_BYTES`].
     pub body: Option<String>,
     /// Status codes that count as success (after redirects, when followed).
     pub accept: StatusSet,
+    /// Conditions on the answer, checked in order.
     pub assertions: Vec<Assertion>,
+    /// Follow redirects (each hop checked by the outbound guard); when off, a 3xx is the answer judged.
     pub follow_redirects: bool,
     /// https only: warn (degraded) this many days before the certificate
     /// expires; `None`: no warning (an expired certificate still fails).
@@ -131,6 +157,7 @@ pub struct HttpSpec {
 /// A TCP probe: up when a connection opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TcpSpec {
+    /// Where to connect.
     pub target: HostPort,
 }
 
@@ -138,7 +165,9 @@ pub struct TcpSpec {
 /// degraded within `warn_days` of its expiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsSpec {
+    /// Where to connect and handshake (SNI is the host name).
     pub target: HostPort,
+    /// Degraded within this many days of the certificate's expiry.
     pub warn_days: u32,
 }
 
@@ -146,7 +175,9 @@ pub struct TlsSpec {
 /// rate between two readings (errors ÷ requests over the interval).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsSpec {
+    /// The metrics page (normalised, see [`probe_url`]).
     pub url: String,
+    /// Sent with every request (a token for the metrics page, say).
     pub headers: Vec<Header>,
     /// The series counting requests (summed when several match).
     pub requests: SeriesSelector,
@@ -161,9 +192,13 @@ pub struct MetricsSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ProbeSpec {
+    /// An HTTP(S) request.
     Http(HttpSpec),
+    /// A TCP connection.
     Tcp(TcpSpec),
+    /// A TLS handshake and certificate.
     Tls(TlsSpec),
+    /// A Prometheus metrics page.
     Metrics(MetricsSpec),
 }
 
@@ -172,16 +207,20 @@ pub enum ProbeSpec {
 pub struct ProbeDef {
     /// Unique within the service (the storage layer enforces it).
     pub name: String,
+    /// Seconds between checks.
     pub interval_secs: u32,
+    /// Milliseconds a check may take, below the interval.
     pub timeout_ms: u32,
     /// Failures in a row before the probe is down.
     pub failure_threshold: u32,
     /// Successes in a row before a down probe is up again.
     pub recovery_threshold: u32,
+    /// What to check, by kind.
     pub spec: ProbeSpec,
 }
 
 impl ProbeDef {
+    /// The kind of [`ProbeDef::spec`].
     pub fn kind(&self) -> ProbeKind {
         match self.spec {
             ProbeSpec::Http(_) => ProbeKind::Http,
@@ -263,12 +302,17 @@ pub fn keep_secrets(mut new: ProbeDef, stored: Option<&ProbeDef>) -> Result<Prob
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProbeForm {
+    /// The probe's name.
     pub name: String,
     /// "http", "tcp", "tls" or "metrics".
     pub kind: String,
+    /// Seconds; blank for 60.
     pub interval_secs: String,
+    /// Milliseconds; blank for 10,000 (or half the interval).
     pub timeout_ms: String,
+    /// Failures in a row before down; blank for 3.
     pub failure_threshold: String,
+    /// Successes in a row before up; blank for 2.
     pub recovery_threshold: String,
     /// HTTP: GET, HEAD or POST.
     pub method: String,
@@ -293,6 +337,7 @@ pub struct ProbeForm {
     pub target: String,
     /// Metrics: series selectors.
     pub requests: String,
+    /// Metrics: the series counting failed requests.
     pub errors: String,
     /// Metrics: optional percentage.
     pub error_rate_warn_percent: String,

@@ -36,6 +36,7 @@ pub const RESERVED: [&str; 9] = [
 /// One request header.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Header {
+    /// The header's name, as sent.
     pub name: String,
     /// Empty on a secret header means "the stored value" (not yet filled in).
     pub value: String,

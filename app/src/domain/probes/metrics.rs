@@ -21,8 +21,11 @@ use super::status::ErrorClass;
 /// One sample of a metrics page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// The metric's name.
     pub name: String,
+    /// The labels, in the order written.
     pub labels: Vec<(String, String)>,
+    /// The value (also ±Inf or NaN).
     pub value: f64,
 }
 
@@ -32,6 +35,7 @@ pub struct Sample {
 pub struct ExpositionError {
     /// 1-based.
     pub line: usize,
+    /// What is wrong with it.
     pub problem: String,
 }
 
@@ -193,7 +197,9 @@ pub fn sum(samples: &[Sample], selector: &CompiledSelector) -> Option<f64> {
 /// A reading of a metrics probe's two counters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Counters {
+    /// The requests counter (summed over the matching series).
     pub requests: f64,
+    /// The errors counter (summed over the matching series; 0 when none matches).
     pub errors: f64,
 }
 
@@ -201,8 +207,10 @@ pub struct Counters {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetricsError {
     #[error("{0}")]
+    /// The page is not in the exposition format.
     Malformed(ExpositionError),
     #[error("No series matches {0}.")]
+    /// No series matches the requests selector (its text).
     NoRequests(String),
     /// A selector built by hand with a bad regular expression.
     #[error("{0}")]

@@ -42,6 +42,7 @@ const MAX_V2_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("corrupt probe rollup: {problem}")]
 pub struct CorruptRollup {
+    /// What is wrong with them.
     pub problem: &'static str,
 }
 
@@ -73,6 +74,7 @@ impl PartialEq for Sketch {
 }
 
 impl Sketch {
+    /// An empty sketch.
     pub fn new() -> Sketch {
         // Two digits is within the range hdrhistogram accepts (0..=5).
         let mut histogram = Histogram::new(SIGNIFICANT_DIGITS).unwrap_or_else(|_| unreachable!());
@@ -97,6 +99,7 @@ impl Sketch {
         self.histogram.len()
     }
 
+    /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.histogram.is_empty()
     }
@@ -397,9 +400,12 @@ mod tests {
         }
     }
 
+    /// Draws one latency (µs).
+    type Draw = Box<dyn Fn(&mut Rng) -> u64>;
+
     /// Latencies in µs: uniform, log-normal, bimodal (cache hits and
-    /// misses), and a tight cluster.
-    fn distributions() -> Vec<(&'static str, Box<dyn Fn(&mut Rng) -> u64>)> {
+    /// misses), a tight cluster, and tiny values.
+    fn distributions() -> Vec<(&'static str, Draw)> {
         vec![
             ("uniform", Box::new(|r: &mut Rng| 1_000 + (r.unit() * 99_000.0) as u64)),
             ("log-normal", Box::new(|r: &mut Rng| (50_000.0 * (0.6 * r.normal()).exp()) as u64)),
@@ -458,7 +464,7 @@ mod tests {
         assert_eq!(sketch.percentile(-1.0), sketch.percentile(0.0));
         assert_eq!(sketch.percentile(2.0), sketch.percentile(1.0));
         let top = sketch.percentile(1.0).unwrap();
-        assert!(top >= MAX_TRACKABLE_US && top <= MAX_TRACKABLE_US / 100 * 101, "{top}");
+        assert!((MAX_TRACKABLE_US..=MAX_TRACKABLE_US / 100 * 101).contains(&top), "{top}");
     }
 
     fn record(i: u64, duration_us: u32, outcome: Outcome, traffic: Option<Traffic>) -> CheckRecord {
@@ -474,7 +480,7 @@ mod tests {
                     1 => Outcome::Degraded(Warning::Slow),
                     _ => Outcome::Up,
                 };
-                let traffic = (rng.next() % 3 != 0)
+                let traffic = (!rng.next().is_multiple_of(3))
                     .then(|| Traffic { requests: (rng.next() % 1000) as u32, errors: (rng.next() % 10) as u32 });
                 record(i, (20_000.0 * (0.5 * rng.normal()).exp()) as u32, outcome, traffic)
             })

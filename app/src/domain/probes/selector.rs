@@ -32,6 +32,7 @@ pub enum MatchOp {
 }
 
 impl MatchOp {
+    /// As written in selectors: "=", "!=", "=~" or "!~".
     pub fn as_str(self) -> &'static str {
         match self {
             MatchOp::Eq => "=",
@@ -45,7 +46,9 @@ impl MatchOp {
 /// One `label op "value"` condition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Matcher {
+    /// The label's name (`__name__` is the metric name).
     pub label: String,
+    /// How the value is compared.
     pub op: MatchOp,
     /// The text to compare with, or the regular expression (unanchored as
     /// written; anchoring is implied).
@@ -58,7 +61,9 @@ pub struct Matcher {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct SeriesSelector {
+    /// The metric's name.
     pub metric: String,
+    /// Conditions on labels; all must hold.
     pub matchers: Vec<Matcher>,
 }
 

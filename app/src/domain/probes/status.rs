@@ -49,6 +49,7 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
+    /// Every class, in the order of their outcome codes.
     pub const ALL: [ErrorClass; 9] = [
         ErrorClass::Dns,
         ErrorClass::Connect,
@@ -61,6 +62,7 @@ impl ErrorClass {
         ErrorClass::Protocol,
     ];
 
+    /// The stored word: "dns", "connect", …
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::Dns => "dns",
@@ -90,6 +92,7 @@ impl ErrorClass {
         }
     }
 
+    /// The class stored as this word, if any.
     pub fn parse(text: &str) -> Option<ErrorClass> {
         ErrorClass::ALL.into_iter().find(|c| c.as_str() == text)
     }
@@ -113,8 +116,10 @@ pub enum Warning {
 }
 
 impl Warning {
+    /// Every warning, in the order of their outcome codes.
     pub const ALL: [Warning; 3] = [Warning::Slow, Warning::CertExpiring, Warning::ErrorRate];
 
+    /// The stored word: "slow", "cert-expiring", "error-rate".
     pub fn as_str(self) -> &'static str {
         match self {
             Warning::Slow => "slow",
@@ -132,6 +137,7 @@ impl Warning {
         }
     }
 
+    /// The warning stored as this word, if any.
     pub fn parse(text: &str) -> Option<Warning> {
         Warning::ALL.into_iter().find(|w| w.as_str() == text)
     }
@@ -149,8 +155,11 @@ crate::domain::stored_word!(Warning, "probe warning");
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// Everything held.
     Up,
+    /// Succeeded, but a soft limit was crossed.
     Degraded(Warning),
+    /// Failed, for this reason.
     Down(ErrorClass),
 }
 
@@ -216,18 +225,23 @@ impl Outcome {
 pub enum ProbeStatus {
     /// New or resumed: no success yet, and not yet enough failures for down.
     Pending,
+    /// Checks succeed (the latest success was not degraded); failures
+    /// short of the threshold leave it up.
     Up,
     /// Up, with a warning (see [`Warning`]). Counts as up for uptime.
     Degraded,
+    /// Failed enough checks in a row; not yet recovered.
     Down,
     /// Not checked until someone resumes it.
     Paused,
 }
 
 impl ProbeStatus {
+    /// Every status.
     pub const ALL: [ProbeStatus; 5] =
         [ProbeStatus::Pending, ProbeStatus::Up, ProbeStatus::Degraded, ProbeStatus::Down, ProbeStatus::Paused];
 
+    /// The stored word: "pending", "up", …
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeStatus::Pending => "pending",
@@ -238,6 +252,7 @@ impl ProbeStatus {
         }
     }
 
+    /// For people: "Up".
     pub fn label(self) -> &'static str {
         match self {
             ProbeStatus::Pending => "Pending",
@@ -248,6 +263,7 @@ impl ProbeStatus {
         }
     }
 
+    /// The status stored as this word, if any.
     pub fn parse(text: &str) -> Option<ProbeStatus> {
         ProbeStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
@@ -263,6 +279,7 @@ crate::domain::stored_word!(ProbeStatus, "probe status");
 /// The stored state of a probe between checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeState {
+    /// Where the probe stands now.
     pub status: ProbeStatus,
     /// Consecutive successful checks (up or degraded), ending with the latest.
     pub successes_in_row: u32,
@@ -282,8 +299,11 @@ impl ProbeState {
 /// A change of status, for the incident list, alerts and live pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
+    /// The status before.
     pub from: ProbeStatus,
+    /// The status after.
     pub to: ProbeStatus,
+    /// The time of the check that caused it (epoch ms).
     pub at: i64,
 }
 

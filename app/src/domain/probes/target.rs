@@ -84,6 +84,7 @@ impl HostPort {
         &self.host
     }
 
+    /// The port to connect to.
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -63,9 +63,11 @@ pub struct ImportError {
     pub name: Option<String>,
     /// 1-based line and column of the problem, or of the probe's table.
     pub line: Option<usize>,
+    /// (See `line`.)
     pub column: Option<usize>,
     /// The key in the file, when the problem is in one.
     pub field: Option<String>,
+    /// What is wrong, as a sentence.
     pub message: String,
 }
 

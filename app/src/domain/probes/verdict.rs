@@ -20,7 +20,9 @@ const DAY_MS: i64 = 86_400_000;
 /// for people ("Status 503 is not in 200-299.").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// What the check found.
     pub outcome: Outcome,
+    /// Why it was not plainly up, for people.
     pub message: Option<String>,
 }
 
@@ -41,6 +43,7 @@ impl Verdict {
 /// What an HTTP probe received (after redirects, when it follows them).
 #[derive(Debug, Clone, Copy)]
 pub struct HttpAnswer<'a> {
+    /// The HTTP status code.
     pub status: u16,
     /// The body as read (the checker stops reading at its size limit and
     /// reports [`ErrorClass::Body`] itself).
