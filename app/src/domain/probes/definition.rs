@@ -299,7 +299,7 @@ pub fn keep_secrets(mut new: ProbeDef, stored: Option<&ProbeDef>) -> Result<Prob
 /// of the form's inputs and of [`AppError::Invalid`]'s `field`.
 ///
 /// Kind-specific fields of other kinds are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProbeForm {
     /// The probe's name.
@@ -341,6 +341,35 @@ pub struct ProbeForm {
     pub errors: String,
     /// Metrics: optional percentage.
     pub error_rate_warn_percent: String,
+}
+
+impl std::fmt::Debug for ProbeForm {
+    /// Secret header values stay out of logs: only their names are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret_names: Vec<&str> =
+            self.secret_headers.lines().map(|l| l.split(':').next().unwrap_or("").trim()).collect();
+        f.debug_struct("ProbeForm")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("interval_secs", &self.interval_secs)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("failure_threshold", &self.failure_threshold)
+            .field("recovery_threshold", &self.recovery_threshold)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("secret_headers", &secret_names)
+            .field("body", &self.body)
+            .field("accept", &self.accept)
+            .field("assertions", &self.assertions)
+            .field("follow_redirects", &self.follow_redirects)
+            .field("tls_warn_days", &self.tls_warn_days)
+            .field("target", &self.target)
+            .field("requests", &self.requests)
+            .field("errors", &self.errors)
+            .field("error_rate_warn_percent", &self.error_rate_warn_percent)
+            .finish()
+    }
 }
 
 impl ProbeForm {
@@ -1002,6 +1031,9 @@ mod tests {
         assert_eq!(redacted.missing_secrets(), vec!["Authorization"]);
         assert!(stored.missing_secrets().is_empty());
         assert!(!format!("{stored:?}").contains("s3cr3t"));
+        let posted = ProbeForm { secret_headers: "Authorization: Bearer hunter2\nX-Key".into(), ..http_form() };
+        let shown = format!("{posted:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("Authorization") && shown.contains("X-Key"), "{shown}");
     }
 
     #[test]
