@@ -14,6 +14,7 @@ pub mod links;
 pub mod milestones;
 pub mod notifications;
 pub mod people;
+pub mod probes;
 pub mod readiness;
 pub mod scorecard;
 pub mod services;

@@ -1,0 +1,49 @@
+//! Live probes, the pure part: nothing here does I/O, so the rules are the
+//! same wherever they run and tests are cheap. The storage layer, the
+//! engine (scheduler, checkers, writer) and the pages build on it.
+//!
+//! | module | what it holds | sides |
+//! |---|---|---|
+//! | [`definition`] | [`ProbeDef`], its kinds and specs, the HTML form ([`ProbeForm`]) and [`validate`], [`keep_secrets`] | both |
+//! | [`target`], [`headers`], [`status_codes`], [`assertions`], [`selector`] | the pieces a definition is made of, each parsed from and printed as text | both |
+//! | [`status`] | [`Outcome`] of a check, [`ErrorClass`], [`ProbeStatus`], and [`next_state`]: thresholds for down and up | both |
+//! | [`schedule`] | [`phase_ms`] and [`next_due`]: when checks run | both |
+//! | [`blocks`] | [`CheckRecord`] and the 8-byte record encoding of hourly blocks | both |
+//! | [`metrics`] | reading Prometheus text, counter deltas and error rates across resets | both |
+//! | `verdict` | judging an answer: status, assertions, certificate expiry, error rate → outcome and message | server |
+//! | `rollup` | hourly and daily sums with a mergeable latency histogram | server |
+//! | `toml_file` | a service's probes as a TOML file: export and import | server |
+//!
+//! A check's life, in these terms: the engine finds the next slot with
+//! [`next_due`], runs the check, classes transport failures itself
+//! (an [`ErrorClass`]) or judges the answer with `verdict`, and hands the
+//! writer a [`CheckRecord`]. The writer appends it to the hour's block
+//! ([`blocks::encode_by_block`]), adds it to the hour's `rollup::Rollup`,
+//! and moves the probe's [`ProbeState`] with [`next_state`], recording any
+//! [`Transition`].
+#![warn(missing_docs)]
+
+pub mod assertions;
+pub mod blocks;
+pub mod definition;
+pub mod headers;
+pub mod metrics;
+#[cfg(feature = "ssr")]
+pub mod rollup;
+pub mod schedule;
+pub mod selector;
+pub mod status;
+pub mod status_codes;
+pub mod target;
+#[cfg(feature = "ssr")]
+pub mod toml_file;
+#[cfg(feature = "ssr")]
+pub mod verdict;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use blocks::CheckRecord;
+pub use definition::{keep_secrets, validate, ProbeDef, ProbeForm, ProbeKind, ProbeSpec};
+pub use schedule::{next_due, phase_ms};
+pub use status::{next_state, ErrorClass, Outcome, ProbeState, ProbeStatus, Transition};
