@@ -42,6 +42,7 @@ use crate::pages::{
     milestones::MilestonePage,
     not_found::NotFound,
     people::{PeoplePage, PersonPage},
+    probes::{NewProbePage, ProbePage},
     reviews::ReviewsPage,
     services::{EditServicePage, NewServicePage, ServicePage, ServicesPage},
     sessions::SessionsPage,
@@ -109,6 +110,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("services/:slug/edit") view=EditServicePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/upgrade/:template") view=UpgradePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/milestones/:id") view=MilestonePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/probes/new") view=NewProbePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/probes/:id") view=ProbePage ssr=SsrMode::Async/>
                         <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("templates") view=TemplatesPage/>
                         <Route path=path!("templates/new") view=NewTemplatePage/>

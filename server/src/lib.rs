@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod observe;
 pub mod ops;
 pub mod panic_page;
+pub mod probes;
 pub mod router;
 pub mod serve;
 pub mod session;

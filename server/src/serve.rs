@@ -44,6 +44,8 @@ pub enum ServeError {
     Templates(#[from] app::backend::templates::LoadError),
     #[error("the server stopped unexpectedly: {0}")]
     Server(io::Error),
+    #[error("cannot set up outbound connections for probes: {0}")]
+    Probes(reqwest::Error),
 }
 
 /// Makes sure the data directory exists and that we can write into it.
@@ -145,6 +147,11 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         Ok(removed) => tracing::info!(removed, "removed unfinished uploads left by an earlier run"),
         Err(e) => tracing::warn!(error = %e, "could not tidy unfinished uploads"),
     }
+    if let Err(e) = app::backend::instance_settings::apply_outbound_allow(&db, &state.outbound).await {
+        tracing::warn!(error = %e, "could not read the outbound allow-list; probes reach public addresses only until the next sync");
+    }
+    let probes =
+        crate::probes::start(state.clone(), crate::probes::EngineConfig::default()).map_err(ServeError::Probes)?;
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));
     let mail = tokio::spawn(mail_loop(state.clone()));
@@ -183,6 +190,8 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     if tokio::time::timeout(DRAIN_TIMEOUT, background.wait()).await.is_err() {
         tracing::warn!("background work still running after {DRAIN_TIMEOUT:?}; stopping anyway");
     }
+    // Results the engine holds are written, and its leases given back.
+    probes.stop().await;
     housekeeping.abort();
     figures.abort();
     mail.abort();

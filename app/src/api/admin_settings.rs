@@ -13,13 +13,15 @@ pub struct SecuritySettings {
     pub viewers_may_download_evidence: bool,
     /// Password-reset mail can be sent (SMTP is configured).
     pub mail_configured: bool,
+    /// The private addresses probes may reach, as the administrator wrote them.
+    pub outbound_allow: String,
 }
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
     use crate::backend::caller::caller;
-    use crate::backend::instance_settings::{self, REQUIRE_ADMIN_MFA, VIEWERS_DOWNLOAD_EVIDENCE};
+    use crate::backend::instance_settings::{self, OUTBOUND_ALLOW, REQUIRE_ADMIN_MFA, VIEWERS_DOWNLOAD_EVIDENCE};
     use crate::domain::access::Action;
 
     pub async fn fetch() -> Result<SecuritySettings, AppError> {
@@ -29,7 +31,24 @@ mod server {
             require_admin_mfa: access.require_admin_mfa,
             viewers_may_download_evidence: access.policy.viewers_may_download_evidence,
             mail_configured: state.mailer.is_some(),
+            outbound_allow: instance_settings::text(&state.db, OUTBOUND_ALLOW).await?.unwrap_or_default(),
         })
+    }
+
+    /// Replaces the outbound allow-list (checked line by line first) and
+    /// puts it in force here at once; other replicas follow on their next
+    /// probe sync.
+    pub async fn set_outbound_allow(allow: String) -> Result<(), AppError> {
+        let caller = caller(Action::ManageSettings)?;
+        if allow.len() > 20_000 {
+            return Err(AppError::invalid("allow", "Keep the list under 20,000 characters."));
+        }
+        outbound::Policy::parse(&allow).map_err(|e| AppError::invalid("allow", e.to_string()))?;
+        let entry = caller.audit("settings.changed", "setting", OUTBOUND_ALLOW.to_string(), Some(allow.clone()));
+        let db = &caller.state.db;
+        instance_settings::set_text(db, OUTBOUND_ALLOW, &allow, caller.state.clock.now_millis(), entry).await?;
+        instance_settings::apply_outbound_allow(db, &caller.state.outbound).await?;
+        Ok(())
     }
 
     /// Sets one on/off setting and records who did, in one transaction.
@@ -51,6 +70,13 @@ pub async fn fetch_security_settings() -> Result<SecuritySettings, AppError> {
 #[server(endpoint = "admin/settings/require-admin-mfa")]
 pub async fn set_require_admin_mfa(required: bool) -> Result<(), AppError> {
     crate::backend::respond(server::set(server::MFA, required).await)
+}
+
+/// Which private addresses probes and webhooks may reach: CIDR ranges,
+/// addresses and host:port entries, one a line.
+#[server(endpoint = "admin/settings/outbound-allow")]
+pub async fn set_outbound_allow(allow: String) -> Result<(), AppError> {
+    crate::backend::respond(server::set_outbound_allow(allow).await)
 }
 
 #[server(endpoint = "admin/settings/viewer-evidence-downloads")]

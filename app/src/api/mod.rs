@@ -11,6 +11,7 @@ pub mod items;
 pub mod links;
 pub mod mfa;
 pub mod milestones;
+pub mod probes;
 pub mod scorecard;
 pub mod services;
 pub mod sessions;

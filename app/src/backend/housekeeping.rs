@@ -47,11 +47,5 @@ pub async fn sweep(db: &Db, clock: &Clock, policy: &LoginPolicy) -> Result<Swept
     // Mail past its keeping. (The weekly mail is queued by the server's
     // housekeeping loop, and only when SMTP is configured.)
     let mail = super::notifications::prune(db, now).await?;
-    Ok(Swept {
-        sessions,
-        throttle: counts + buckets,
-        tokens,
-        score_changes,
-        mail_pruned: mail,
-    })
+    Ok(Swept { sessions, throttle: counts + buckets, tokens, score_changes, mail_pruned: mail })
 }

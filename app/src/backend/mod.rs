@@ -26,6 +26,8 @@ pub mod migrations;
 pub mod milestones;
 pub mod notifications;
 pub mod passwords;
+pub mod probe_runs;
+pub mod probes;
 pub mod reviews;
 pub mod scorecard;
 pub mod secrets;

@@ -46,6 +46,12 @@ pub struct State {
     pub files: Arc<super::file_store::FileStore>,
     /// Recent session lookups (SQLite only; see `lookup_cache`).
     pub lookups: Arc<LookupCache>,
+    /// The one way to reach an address people typed in (probes, webhooks),
+    /// with the administrator's allow-list in force.
+    pub outbound: outbound::Guard,
+    /// Woken when someone changes a probe here, so the engine picks the
+    /// change up at once rather than at its next sync.
+    pub probes_changed: Arc<tokio::sync::Notify>,
     /// Set once any account exists; it never goes back, so page loads stop
     /// asking the database after first-run setup.
     has_users: Arc<AtomicBool>,
@@ -93,6 +99,8 @@ impl AppState {
                 super::file_store::DEFAULT_MAX_UPLOAD_BYTES,
             )),
             lookups,
+            outbound: outbound::Guard::default(),
+            probes_changed: Arc::default(),
             has_users: Arc::default(),
         }))
     }

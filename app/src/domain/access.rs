@@ -151,6 +151,10 @@ pub enum Action {
     EditTeamChecklists {
         team_id: i64,
     },
+    /// Add, change, pause and delete the live probes of one team's services.
+    ManageTeamProbes {
+        team_id: i64,
+    },
     /// Approve or reject evidence.
     ReviewEvidence,
     /// Download evidence files (viewers only when an admin allows it).
@@ -183,7 +187,9 @@ pub fn can(who: Option<&Principal>, action: Action, policy: &Policy) -> bool {
         Action::ManageTeamMembers { team_id } | Action::ManageTeamServices { team_id } => {
             p.role == Role::Member && p.team_role(team_id) == Some(TeamRole::Lead)
         }
-        Action::EditTeamChecklists { team_id } => p.role == Role::Member && p.team_role(team_id).is_some(),
+        Action::EditTeamChecklists { team_id } | Action::ManageTeamProbes { team_id } => {
+            p.role == Role::Member && p.team_role(team_id).is_some()
+        }
     }
 }
 
@@ -208,6 +214,7 @@ mod tests {
             Action::ManageTeamMembers { team_id: 7 },
             Action::ManageTeamServices { team_id: 7 },
             Action::EditTeamChecklists { team_id: 7 },
+            Action::ManageTeamProbes { team_id: 7 },
         ];
         // (action, admin, auditor, viewer, lead of 7, member of 7, lead of 8, anonymous)
         let table: Vec<(Action, [bool; 7])> = vec![
@@ -219,6 +226,7 @@ mod tests {
             (team7[0], [true, false, false, true, false, false, false]),
             (team7[1], [true, false, false, true, false, false, false]),
             (team7[2], [true, false, false, true, true, false, false]),
+            (team7[3], [true, false, false, true, true, false, false]),
             (Action::ReviewEvidence, [true, true, false, false, false, false, false]),
             (Action::ReadAuditTrail, [true, true, false, false, false, false, false]),
             (Action::ManageOwnAccount, [true, true, true, true, true, true, false]),

@@ -2,8 +2,10 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::admin_settings::{fetch_security_settings, SetRequireAdminMfa, SetViewerEvidenceDownloads};
-use crate::components::field::{form_error, FormAlert};
+use crate::api::admin_settings::{
+    fetch_security_settings, SetOutboundAllow, SetRequireAdminMfa, SetViewerEvidenceDownloads,
+};
+use crate::components::field::{field_error, form_error, FormAlert, SubmitButton, TextArea};
 
 /// Instance settings for administrators.
 #[component]
@@ -12,8 +14,12 @@ pub fn AdminSettingsPage() -> impl IntoView {
     let result = set.value();
     let downloads = ServerAction::<SetViewerEvidenceDownloads>::new();
     let downloads_result = downloads.value();
-    let settings =
-        Resource::new(move || (set.version().get(), downloads.version().get()), |_| fetch_security_settings());
+    let allow = ServerAction::<SetOutboundAllow>::new();
+    let allow_result = allow.value();
+    let settings = Resource::new(
+        move || (set.version().get(), downloads.version().get(), allow.version().get()),
+        |_| fetch_security_settings(),
+    );
     view! {
         <Title text="Settings"/>
         <div class="page-head">
@@ -58,6 +64,28 @@ pub fn AdminSettingsPage() -> impl IntoView {
                                         <button type="submit" class="button button--secondary">
                                             {if s.viewers_may_download_evidence { "Stop allowing downloads" } else { "Allow downloads" }}
                                         </button>
+                                    </ActionForm>
+                                </section>
+                                <section class="panel form-panel" aria-labelledby="outbound-heading">
+                                    <h2 id="outbound-heading">"Private addresses probes may reach"</h2>
+                                    <p>
+                                        "Probes and alert webhooks reach public addresses only. List here the private ranges, "
+                                        "addresses or host:port pairs they may reach too. Link-local and cloud metadata "
+                                        "addresses stay refused whatever is listed."
+                                    </p>
+                                    <ActionForm action=allow attr:novalidate=true>
+                                        <FormAlert message=form_error(allow_result)/>
+                                        {move || matches!(allow_result.get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved. Probes use the new list from their next check."</p> })}
+                                        <TextArea
+                                            label="Allowed private addresses"
+                                            name="allow"
+                                            id="outbound-allow"
+                                            value=s.outbound_allow.clone()
+                                            rows=5
+                                            hint="One a line: 10.20.0.0/16, 192.168.1.10, intranet.example:8080 or [fd12::1]:443. # starts a comment."
+                                            error=field_error(allow_result, "allow")
+                                        />
+                                        <SubmitButton label="Save allowed addresses" busy_label="Saving…" pending=allow.pending()/>
                                     </ActionForm>
                                 </section>
                                 <section class="panel form-panel" aria-labelledby="mail-heading">

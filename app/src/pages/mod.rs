@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod milestones;
 pub mod not_found;
 pub mod people;
+pub mod probes;
 pub mod reviews;
 pub mod services;
 pub mod sessions;

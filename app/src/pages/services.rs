@@ -29,6 +29,7 @@ use crate::domain::services::{
 use crate::domain::uploads::UploadProblem;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
+use crate::pages::probes::ProbesPanel;
 
 /// A form problem carried back in the link: (field, message).
 type LinkProblem = Memo<Option<(&'static str, String)>>;
@@ -371,6 +372,7 @@ fn ServiceView(
         </p>
         <GatePanel service=service.clone()/>
         <HistoryPanel scope=format!("service:{}", s.slug) title="Score history"/>
+        <ProbesPanel slug=s.slug.clone()/>
         {milestones.map(|list| view! { <Milestones slug=s.slug.clone() list action=actions.record/> })}
         {(!service.description.is_empty() || service.repository_url.is_some() || service.docs_url.is_some()).then(|| view! {
             <section class="panel" aria-labelledby="about-heading">

@@ -150,6 +150,8 @@ pub struct TestServer {
     pub background: tokio_util::task::TaskTracker,
     /// The server's evidence file store.
     pub files: Arc<app::backend::file_store::FileStore>,
+    /// The whole application state (for tests that start the probe engine).
+    pub state: app::backend::AppState,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -161,6 +163,7 @@ impl TestServer {
         let clock = state.clock.clone();
         let background = state.background.clone();
         let files = state.files.clone();
+        let app_state = state.clone();
         let app = server::router::build(state, Arc::new(Metrics::new(settings.db_max_connections)), settings);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -172,7 +175,17 @@ impl TestServer {
                 .expect("test server");
         });
         let client = browser();
-        TestServer { base: format!("http://{addr}"), addr, db, clock, client, background, files, stop: Some(stop) }
+        TestServer {
+            base: format!("http://{addr}"),
+            addr,
+            db,
+            clock,
+            client,
+            background,
+            files,
+            state: app_state,
+            stop: Some(stop),
+        }
     }
 
     /// Waits (30 s at most) until the work that requests handed to the

@@ -13,6 +13,7 @@
 //! | `verdict` | judging an answer: status, assertions, certificate expiry, error rate → outcome and message | server |
 //! | `rollup` | hourly and daily sums with a mergeable latency histogram | server |
 //! | `toml_file` | a service's probes as a TOML file: export and import | server |
+//! | [`summary`] | a probe as pages show it: status, last check, uptime | both |
 //!
 //! A check's life, in these terms: the engine finds the next slot with
 //! [`next_due`], runs the check, classes transport failures itself
@@ -34,6 +35,7 @@ pub mod schedule;
 pub mod selector;
 pub mod status;
 pub mod status_codes;
+pub mod summary;
 pub mod target;
 #[cfg(feature = "ssr")]
 pub mod toml_file;

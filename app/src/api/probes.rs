@@ -1,0 +1,209 @@
+//! Live probes of a service: everyone signed in reads them (secret header
+//! values never leave the server); the service's team, leads and members,
+//! and administrators change them.
+
+use leptos::prelude::*;
+
+use crate::domain::probes::definition::ProbeForm;
+use crate::domain::probes::summary::{ProbeDetail, ProbeList};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::backend::caller::{caller, Caller};
+    use crate::backend::{probe_runs, probes, services};
+    use crate::domain::access::Action;
+    use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
+
+    /// Checks shown on a probe's page.
+    const RECENT_CHECKS: usize = 20;
+
+    /// The service `service_id`, which the caller may change the probes of.
+    async fn managed_service(caller: &Caller, service_id: i64) -> Result<services::ServiceRecord, AppError> {
+        let record = services::find_by_id(&caller.state.db, service_id).await?.ok_or(AppError::NotFound)?;
+        caller.me.require(Action::ManageTeamProbes { team_id: record.summary.team_id })?;
+        Ok(record)
+    }
+
+    /// The outbound guard's save-time judgement of where the probe goes: a
+    /// scheme or literal address it refuses, or a name that does not
+    /// resolve or resolves only to refused addresses, is a field error.
+    async fn check_target(caller: &Caller, def: &ProbeDef) -> Result<(), AppError> {
+        let guard = &caller.state.outbound;
+        let policy = guard.policy();
+        let (field, host, port) = match &def.spec {
+            ProbeSpec::Http(spec) => url_target(&spec.url, &policy, "url")?,
+            ProbeSpec::Metrics(spec) => url_target(&spec.url, &policy, "url")?,
+            ProbeSpec::Tcp(spec) => ("target", spec.target.host().to_string(), spec.target.port()),
+            ProbeSpec::Tls(spec) => ("target", spec.target.host().to_string(), spec.target.port()),
+        };
+        match guard.resolve(&host, port).await {
+            Ok(_) => Ok(()),
+            Err(outbound::ResolveError::Refused(refusal)) => Err(AppError::invalid(field, refusal.to_string())),
+            Err(outbound::ResolveError::InvalidHost) => {
+                Err(AppError::invalid(field, "The host is not a valid name or address."))
+            }
+            Err(outbound::ResolveError::Dns(_)) => Err(AppError::invalid(
+                field,
+                format!("The host name {host} could not be resolved; check the spelling, or try again if DNS is down."),
+            )),
+        }
+    }
+
+    fn url_target(
+        raw: &str,
+        policy: &outbound::Policy,
+        field: &'static str,
+    ) -> Result<(&'static str, String, u16), AppError> {
+        let url = outbound::check_target_url(raw, policy).map_err(|e| AppError::invalid(field, target_message(&e)))?;
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+        Ok((field, host, url.port_or_known_default().unwrap_or(0)))
+    }
+
+    fn target_message(err: &outbound::TargetError) -> String {
+        use outbound::TargetError as E;
+        match err {
+            E::Unparsable(_) => "Enter a full URL, e.g. https://api.example.com/health.".into(),
+            E::Scheme => "Only http and https URLs can be probed.".into(),
+            E::Userinfo => "Leave the user name and password out of the URL; send them as a secret header.".into(),
+            E::NoHost | E::Host => "The URL needs a valid host.".into(),
+            E::NotHostPort | E::Port => "Write host:port, e.g. db.example.com:5432.".into(),
+            E::Refused(refusal) => refusal.to_string(),
+        }
+    }
+
+    pub async fn list(slug: String) -> Result<ProbeList, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        let record = services::find_by_slug(db, &slug).await?.ok_or(AppError::NotFound)?;
+        let s = record.summary;
+        Ok(ProbeList {
+            probes: probes::for_service(db, s.id).await?,
+            can_manage: !s.archived && caller.me.may(Action::ManageTeamProbes { team_id: s.team_id }),
+            service_id: s.id,
+            service_name: s.name,
+            service_slug: s.slug,
+            now: caller.state.clock.now_millis(),
+        })
+    }
+
+    pub async fn one(slug: String, probe_id: i64) -> Result<ProbeDetail, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        let record = services::find_by_slug(db, &slug).await?.ok_or(AppError::NotFound)?;
+        let s = record.summary;
+        let (summary, def) = probes::one(db, s.id, probe_id).await?.ok_or(AppError::NotFound)?;
+        let now = caller.state.clock.now_millis();
+        let from = now - 24 * 3_600_000;
+        let mut checks = probe_runs::checks(db, probe_id, from, now + 1).await?;
+        checks.reverse();
+        checks.truncate(RECENT_CHECKS);
+        Ok(ProbeDetail {
+            can_manage: !s.archived && caller.me.may(Action::ManageTeamProbes { team_id: s.team_id }),
+            service_id: s.id,
+            service_name: s.name,
+            service_slug: s.slug,
+            form: ProbeForm::from_def(&def.redacted()),
+            summary,
+            recent: checks,
+            now,
+        })
+    }
+
+    pub async fn create(service_id: i64, form: ProbeForm) -> Result<i64, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let record = managed_service(&caller, service_id).await?;
+        let def = validate(&form)?;
+        check_target(&caller, &def).await?;
+        let now = caller.state.clock.now_millis();
+        let id = probes::create(&caller.state.db, caller.actor(), service_id, def, now).await?;
+        caller.state.probes_changed.notify_one();
+        leptos_axum::redirect(&format!("/services/{}/probes/{id}", record.summary.slug));
+        Ok(id)
+    }
+
+    pub async fn update(service_id: i64, probe_id: i64, version: i64, form: ProbeForm) -> Result<(), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        managed_service(&caller, service_id).await?;
+        let def = validate(&form)?;
+        check_target(&caller, &def).await?;
+        let now = caller.state.clock.now_millis();
+        probes::update(&caller.state.db, caller.actor(), service_id, probe_id, version, def, now).await?;
+        caller.state.probes_changed.notify_one();
+        Ok(())
+    }
+
+    pub async fn set_paused(service_id: i64, probe_id: i64, paused: bool) -> Result<(), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        managed_service(&caller, service_id).await?;
+        let now = caller.state.clock.now_millis();
+        probes::set_paused(&caller.state.db, caller.actor(), service_id, probe_id, paused, now).await?;
+        caller.state.probes_changed.notify_one();
+        Ok(())
+    }
+
+    pub async fn delete(service_id: i64, probe_id: i64) -> Result<(), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let record = managed_service(&caller, service_id).await?;
+        let now = caller.state.clock.now_millis();
+        probes::delete(&caller.state.db, caller.actor(), service_id, probe_id, now).await?;
+        caller.state.probes_changed.notify_one();
+        leptos_axum::redirect(&format!("/services/{}#probes", record.summary.slug));
+        Ok(())
+    }
+
+    pub async fn check_now(service_id: i64, probe_id: i64) -> Result<(), AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        managed_service(&caller, service_id).await?;
+        let now = caller.state.clock.now_millis();
+        probes::request_check(&caller.state.db, service_id, probe_id, now).await?;
+        caller.state.probes_changed.notify_one();
+        Ok(())
+    }
+}
+
+/// The service's probes with their status, and whether the caller may
+/// change them.
+#[server(endpoint = "probes/list")]
+pub async fn fetch_probes(slug: String) -> Result<ProbeList, AppError> {
+    crate::backend::respond(server::list(slug).await)
+}
+
+/// One probe: its status, recent checks and (secrets blanked) definition.
+#[server(endpoint = "probes/one")]
+pub async fn fetch_probe(slug: String, probe_id: i64) -> Result<ProbeDetail, AppError> {
+    crate::backend::respond(server::one(slug, probe_id).await)
+}
+
+/// Adds a probe; returns its id. The target is checked by the outbound
+/// guard before anything is stored.
+#[server(endpoint = "probes/create")]
+pub async fn create_probe(service_id: i64, form: ProbeForm) -> Result<i64, AppError> {
+    crate::backend::respond(server::create(service_id, form).await)
+}
+
+/// Replaces a probe's definition as read at `version`; blank secret
+/// headers keep their stored values.
+#[server(endpoint = "probes/update")]
+pub async fn update_probe(service_id: i64, probe_id: i64, version: i64, form: ProbeForm) -> Result<(), AppError> {
+    crate::backend::respond(server::update(service_id, probe_id, version, form).await)
+}
+
+/// Pauses or resumes a probe.
+#[server(endpoint = "probes/pause")]
+pub async fn set_probe_paused(service_id: i64, probe_id: i64, paused: bool) -> Result<(), AppError> {
+    crate::backend::respond(server::set_paused(service_id, probe_id, paused).await)
+}
+
+/// Deletes a probe; its past results stay until retention removes them.
+#[server(endpoint = "probes/delete")]
+pub async fn delete_probe(service_id: i64, probe_id: i64) -> Result<(), AppError> {
+    crate::backend::respond(server::delete(service_id, probe_id).await)
+}
+
+/// Checks a probe now rather than at its next slot.
+#[server(endpoint = "probes/check-now")]
+pub async fn check_probe_now(service_id: i64, probe_id: i64) -> Result<(), AppError> {
+    crate::backend::respond(server::check_now(service_id, probe_id).await)
+}

@@ -1,0 +1,37 @@
+//! The probe engine: runs every probe this process holds a lease on and
+//! writes the results. See docs/probes.md for the design.
+
+pub mod cert;
+pub mod check;
+pub mod engine;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use app::backend::AppState;
+pub use engine::EngineConfig;
+
+/// A running engine; [`Running::stop`] writes what it holds and gives its
+/// leases back.
+pub struct Running {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        self.stop.cancel();
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the probe engine ended abnormally");
+        }
+    }
+}
+
+/// Starts the engine on `state`'s database, reaching targets through
+/// `state`'s outbound guard.
+pub fn start(state: AppState, config: EngineConfig) -> Result<Running, reqwest::Error> {
+    let clients = check::Clients::new(state.outbound.clone())?;
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(engine::Engine::new(state, config, clients).run(stop.clone()));
+    Ok(Running { stop, task })
+}

@@ -1,0 +1,363 @@
+//! Live probes against real targets on loopback: definitions through the
+//! server functions, checks run by the engine, state moved by thresholds,
+//! the outbound guard at save time, and leases shared by two engines.
+
+mod support;
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::backend::Backend;
+use server::probes::{self, EngineConfig};
+use support::readiness::{org, register, service_id, Org};
+use support::{invalid_field, TestServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+both_backends!(
+    an_http_probe_goes_up_down_and_up_again_by_its_thresholds,
+    a_tcp_probe_tells_an_open_port_from_a_closed_one,
+    targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
+    two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
+);
+
+/// How long a test waits for the engine to do something, at most.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An HTTP target whose answer the test sets: 200 "ok" or the given status.
+struct Target {
+    port: u16,
+    status: Arc<AtomicU16>,
+}
+
+impl Target {
+    async fn start() -> Target {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let status = Arc::new(AtomicU16::new(200));
+        let answer = status.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let status = answer.load(Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    let body = if status == 200 { "ok" } else { "failing" };
+                    let reply = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        Target { port, status }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/health", self.port)
+    }
+}
+
+/// Probes may reach loopback in these tests (an administrator's setting).
+async fn allow_loopback(server: &TestServer) {
+    let saved = server.post_json("/api/admin/settings/outbound-allow", &[("allow", "127.0.0.0/8")]).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+}
+
+/// Short periods; checks only when asked, so tests can count them.
+fn fast(worker: &str) -> EngineConfig {
+    EngineConfig {
+        worker_id: worker.into(),
+        run_slots: false,
+        lease: Duration::from_secs(2),
+        sync_every: Duration::from_millis(100),
+        flush_every: Duration::from_millis(50),
+        ..EngineConfig::default()
+    }
+}
+
+/// A service of team 1 ("Payments"), whose lead and member manage probes.
+async fn service(server: &TestServer) -> (Org, i64) {
+    let org = org(server).await;
+    assert_eq!(register(server, &server.client, "Payments API", "payments-api", "1", "1").await.status(), 200);
+    let id = service_id(server, "payments-api").await;
+    (org, id)
+}
+
+async fn create_probe(
+    server: &TestServer,
+    client: &reqwest::Client,
+    service: i64,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let service = service.to_string();
+    let mut form = vec![
+        ("service_id", service.as_str()),
+        ("form[interval_secs]", "60"),
+        ("form[timeout_ms]", "2000"),
+        ("form[failure_threshold]", "3"),
+        ("form[recovery_threshold]", "2"),
+        ("form[accept]", "200-299"),
+        ("form[method]", "GET"),
+        ("form[follow_redirects]", "on"),
+    ];
+    // The caller's fields win over these defaults (a form field posted twice is refused).
+    form.retain(|(key, _)| !fields.iter().any(|(k, _)| k == key));
+    form.extend_from_slice(fields);
+    server.post_with(client, "/api/probes/create", &form).await
+}
+
+async fn probe_id(server: &TestServer, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM probes WHERE name = $1").bind(name).fetch_one(server.db.pool()).await.unwrap()
+}
+
+/// (status, checks recorded, last status code, last message), read in one
+/// statement so they agree with each other.
+async fn probe_state(server: &TestServer, id: i64) -> (String, i64, Option<i64>, Option<String>) {
+    let (status, checks, code, message): (String, i64, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT p.status,
+                (SELECT CAST(COALESCE(SUM(b.checks), 0) AS BIGINT) FROM probe_blocks b WHERE b.probe_id = p.id),
+                p.last_status_code, p.last_message
+         FROM probes p WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(server.db.pool())
+    .await
+    .unwrap();
+    (status, checks, code, message)
+}
+
+/// Asks for a check now and waits until it is recorded.
+async fn check_now(server: &TestServer, service: i64, id: i64) -> (String, i64, Option<i64>, Option<String>) {
+    let before = probe_state(server, id).await.1;
+    let asked = server
+        .post_json("/api/probes/check-now", &[("service_id", &service.to_string()), ("probe_id", &id.to_string())])
+        .await;
+    assert_eq!(asked.status(), 200);
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let state = probe_state(server, id).await;
+            if state.1 > before {
+                return state;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the check is recorded")
+}
+
+async fn an_http_probe_goes_up_down_and_up_again_by_its_thresholds(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let engine = probes::start(server.state.clone(), fast("solo")).unwrap();
+    let target = Target::start().await;
+
+    let url = target.url();
+    let created = create_probe(
+        &server,
+        &org.member,
+        service,
+        &[("form[kind]", "http"), ("form[name]", "Health"), ("form[url]", &url)],
+    )
+    .await;
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    let id = probe_id(&server, "Health").await;
+    assert_eq!(probe_state(&server, id).await.0, "pending");
+
+    let (status, _, code, message) = check_now(&server, service, id).await;
+    assert_eq!((status.as_str(), code, message), ("up", Some(200), None));
+
+    // Failures count up to the threshold of three before the probe is down.
+    target.status.store(503, Ordering::SeqCst);
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    let (status, checks, code, message) = check_now(&server, service, id).await;
+    assert_eq!((status.as_str(), checks, code), ("down", 4, Some(503)));
+    assert!(message.unwrap().contains("503"));
+
+    // Two successes bring it back.
+    target.status.store(200, Ordering::SeqCst);
+    assert_eq!(check_now(&server, service, id).await.0, "down");
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+
+    // The blocks hold every check, in order, with its outcome.
+    let now = server.clock.now_millis();
+    let records = app::backend::probe_runs::checks(&server.db, id, now - 3_600_000, now + 1).await.unwrap();
+    let codes: Vec<Option<u16>> = records.iter().map(|r| r.status_code).collect();
+    assert_eq!(codes, [200, 503, 503, 503, 200, 200].map(Some));
+    assert!(records.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+
+    // Paused, it is not checked and says so.
+    let paused = server
+        .post_with(
+            &org.member,
+            "/api/probes/pause",
+            &[("service_id", &service.to_string()), ("probe_id", &id.to_string()), ("paused", "true")],
+        )
+        .await;
+    assert_eq!(paused.status(), 200);
+    assert_eq!(probe_state(&server, id).await.0, "paused");
+    let actions = support::audit_actions(&server, "probe.").await;
+    assert_eq!(actions, ["probe.created", "probe.paused"]);
+    engine.stop().await;
+}
+
+async fn a_tcp_probe_tells_an_open_port_from_a_closed_one(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let engine = probes::start(server.state.clone(), fast("solo")).unwrap();
+    let open = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let open_target = format!("127.0.0.1:{}", open.local_addr().unwrap().port());
+    // A port that was just free: bound, read, released.
+    let closed_target = {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+    };
+    for (name, target) in [("Open port", &open_target), ("Closed port", &closed_target)] {
+        let created = create_probe(
+            &server,
+            &org.lead,
+            service,
+            &[("form[kind]", "tcp"), ("form[name]", name), ("form[target]", target)],
+        )
+        .await;
+        assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    }
+    let open_id = probe_id(&server, "Open port").await;
+    let closed_id = probe_id(&server, "Closed port").await;
+    assert_eq!(check_now(&server, service, open_id).await.0, "up");
+    let (status, _, _, message) = check_now(&server, service, closed_id).await;
+    // One failure of three: still pending, with the reason kept.
+    assert_eq!(status, "pending");
+    assert!(message.unwrap().starts_with("Could not connect"));
+    engine.stop().await;
+}
+
+async fn targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    // Nothing private is allowed yet: loopback, private and metadata
+    // addresses are refused with the same words, before any connection.
+    for url in [
+        "http://127.0.0.1:9/",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:127.0.0.1]/",
+    ] {
+        let refused = create_probe(
+            &server,
+            &org.member,
+            service,
+            &[("form[kind]", "http"), ("form[name]", "Sneaky"), ("form[url]", url)],
+        )
+        .await;
+        assert_eq!(refused.status(), 422, "{url}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(invalid_field(&body), "url", "{url}");
+        assert_eq!(body["Invalid"]["message"].as_str().unwrap(), outbound::REFUSAL_MESSAGE, "{url}");
+    }
+    let refused = create_probe(
+        &server,
+        &org.member,
+        service,
+        &[("form[kind]", "tcp"), ("form[name]", "Sneaky"), ("form[target]", "localhost:22")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(invalid_field(&refused.json().await.unwrap()), "target");
+    let scheme = create_probe(
+        &server,
+        &org.member,
+        service,
+        &[("form[kind]", "http"), ("form[name]", "Files"), ("form[url]", "file:///etc/passwd")],
+    )
+    .await;
+    assert_eq!(scheme.status(), 422);
+    assert_eq!(invalid_field(&scheme.json().await.unwrap()), "url");
+    let fast = create_probe(
+        &server,
+        &org.member,
+        service,
+        &[
+            ("form[kind]", "http"),
+            ("form[name]", "Too fast"),
+            ("form[url]", "https://example.com/"),
+            ("form[interval_secs]", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(fast.status(), 422);
+    assert_eq!(invalid_field(&fast.json().await.unwrap()), "interval_secs");
+
+    // Viewers, auditors and other teams' leads read, and change nothing.
+    allow_loopback(&server).await;
+    for (who, client) in [("viewer", &org.viewer), ("auditor", &org.auditor), ("other lead", &org.other_lead)] {
+        let denied = create_probe(
+            &server,
+            client,
+            service,
+            &[("form[kind]", "tcp"), ("form[name]", "Nope"), ("form[target]", "127.0.0.1:9")],
+        )
+        .await;
+        assert_eq!(denied.status(), 403, "{who}");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM probes").fetch_one(server.db.pool()).await.unwrap();
+    assert_eq!(count, 0);
+}
+
+/// Waits (at most [`WAIT`]) until `check` holds.
+async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let waited = tokio::time::timeout(WAIT, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "timed out waiting until {what}");
+}
+
+async fn held_by(server: &TestServer, worker: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM probes WHERE lease_owner = $1")
+        .bind(worker)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn two_engines_share_the_probes_and_one_takes_over_when_the_other_stops(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    for n in 0..10 {
+        let name = format!("Port {n}");
+        let created = create_probe(
+            &server,
+            &org.lead,
+            service,
+            &[("form[kind]", "tcp"), ("form[name]", &name), ("form[target]", "127.0.0.1:9")],
+        )
+        .await;
+        assert_eq!(created.status(), 200);
+    }
+    let a = probes::start(server.state.clone(), fast("engine-a")).unwrap();
+    let b = probes::start(server.state.clone(), fast("engine-b")).unwrap();
+    wait_until("each engine holds half", || async {
+        held_by(&server, "engine-a").await == 5 && held_by(&server, "engine-b").await == 5
+    })
+    .await;
+    // Stopping gives the leases back: the other engine takes all ten.
+    a.stop().await;
+    assert_eq!(held_by(&server, "engine-a").await, 0);
+    wait_until("the remaining engine holds all ten", || async { held_by(&server, "engine-b").await == 10 }).await;
+    b.stop().await;
+}
