@@ -5,7 +5,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::backend::Backend;
@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 both_backends!(
     an_http_probe_goes_up_down_and_up_again_by_its_thresholds,
     a_tcp_probe_tells_an_open_port_from_a_closed_one,
+    a_metrics_probe_reads_error_rates_across_a_counter_reset,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -25,10 +26,11 @@ both_backends!(
 /// How long a test waits for the engine to do something, at most.
 const WAIT: Duration = Duration::from_secs(20);
 
-/// An HTTP target whose answer the test sets: 200 "ok" or the given status.
+/// An HTTP target whose answer the test sets: a status and a body.
 struct Target {
     port: u16,
     status: Arc<AtomicU16>,
+    body: Arc<Mutex<String>>,
 }
 
 impl Target {
@@ -36,15 +38,16 @@ impl Target {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let status = Arc::new(AtomicU16::new(200));
-        let answer = status.clone();
+        let body = Arc::new(Mutex::new("ok".to_string()));
+        let (answer, text) = (status.clone(), body.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((mut socket, _)) = listener.accept().await else { return };
                 let status = answer.load(Ordering::SeqCst);
+                let body = text.lock().unwrap().clone();
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     let _ = socket.read(&mut buf).await;
-                    let body = if status == 200 { "ok" } else { "failing" };
                     let reply = format!(
                         "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
@@ -53,7 +56,7 @@ impl Target {
                 });
             }
         });
-        Target { port, status }
+        Target { port, status, body }
     }
 
     fn url(&self) -> String {
@@ -236,6 +239,73 @@ async fn a_tcp_probe_tells_an_open_port_from_a_closed_one(backend: Backend) {
     // One failure of three: still pending, with the reason kept.
     assert_eq!(status, "pending");
     assert!(message.unwrap().starts_with("Could not connect"));
+    engine.stop().await;
+}
+
+/// A Prometheus page with these totals of requests and of 5xx errors.
+fn exposition(requests: u64, errors: u64) -> String {
+    format!(
+        "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n\
+         http_requests_total{{status=\"200\"}} {}\nhttp_requests_total{{status=\"503\"}} {errors}\n",
+        requests - errors
+    )
+}
+
+async fn stored_error_rate(server: &TestServer, id: i64) -> Option<f64> {
+    sqlx::query_scalar("SELECT error_rate FROM probes WHERE id = $1")
+        .bind(id)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn a_metrics_probe_reads_error_rates_across_a_counter_reset(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let engine = probes::start(server.state.clone(), fast("solo")).unwrap();
+    let target = Target::start().await;
+    *target.body.lock().unwrap() = exposition(1000, 10);
+    let url = format!("http://127.0.0.1:{}/metrics", target.port);
+    let created = create_probe(
+        &server,
+        &org.lead,
+        service,
+        &[
+            ("form[kind]", "metrics"),
+            ("form[name]", "API errors"),
+            ("form[url]", &url),
+            ("form[requests]", "http_requests_total"),
+            ("form[errors]", "http_requests_total{status=~\"5..\"}"),
+            ("form[error_rate_warn_percent]", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    let id = probe_id(&server, "API errors").await;
+
+    // The first reading is the baseline: up, no rate yet.
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    assert_eq!(stored_error_rate(&server, id).await, None);
+    // 100 more requests, 1 more error: 1 %, under the warning.
+    *target.body.lock().unwrap() = exposition(1100, 11);
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    assert_eq!(stored_error_rate(&server, id).await, Some(0.01));
+    // 100 more, 5 more errors: 5 %, above the 2 % warning.
+    *target.body.lock().unwrap() = exposition(1200, 16);
+    let (status, _, _, message) = check_now(&server, service, id).await;
+    assert_eq!(status, "degraded");
+    assert!(message.unwrap().contains("5 %"));
+    // The service restarted: both counters count from zero again. The
+    // interval's traffic is what they show now, never a negative rate.
+    *target.body.lock().unwrap() = exposition(50, 0);
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    assert_eq!(stored_error_rate(&server, id).await, Some(0.0));
+
+    let now = server.clock.now_millis();
+    let records = app::backend::probe_runs::checks(&server.db, id, now - 3_600_000, now + 1).await.unwrap();
+    let traffic: Vec<Option<(u32, u32)>> = records.iter().map(|r| r.traffic.map(|t| (t.requests, t.errors))).collect();
+    assert_eq!(traffic, [None, Some((100, 1)), Some((100, 5)), Some((50, 0))]);
     engine.stop().await;
 }
 

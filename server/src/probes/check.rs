@@ -2,14 +2,15 @@
 //! guard, and the classification of what went wrong. Judging an answer
 //! (status, assertions, certificate) is the domain's (`verdict`).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::domain::probes::blocks::CheckRecord;
-use std::sync::Arc;
-
-use app::domain::probes::definition::{HttpSpec, ProbeDef, ProbeSpec, TcpSpec, TlsSpec};
+use app::domain::probes::blocks::{CheckRecord, Traffic};
+use app::domain::probes::definition::{HttpSpec, MetricsSpec, ProbeDef, ProbeSpec, TcpSpec, TlsSpec};
+use app::domain::probes::headers::Header;
+use app::domain::probes::metrics::{error_rate, increase, read_counters, Counters};
 use app::domain::probes::status::{ErrorClass, Outcome};
-use app::domain::probes::verdict::{judge_http, judge_tls, HttpAnswer, Verdict};
+use app::domain::probes::verdict::{judge_http, judge_metrics, judge_tls, HttpAnswer, Verdict};
 use outbound::{ConnectError, Guard, GuardedClient, HttpOptions, RequestError};
 use tokio_rustls::rustls;
 
@@ -58,34 +59,53 @@ pub struct Checked {
     pub record: CheckRecord,
     pub message: Option<String>,
     pub tls_not_after: Option<i64>,
+    /// Metrics probes: the counters read, and the error rate since the
+    /// previous reading.
+    pub counters: Option<Counters>,
+    pub error_rate: Option<f64>,
 }
 
-/// Runs one check of `def` that starts at `at_ms` (epoch ms). Never fails:
-/// every failure is an outcome.
-pub async fn run(clients: &Clients, def: &ProbeDef, at_ms: i64) -> Checked {
+/// What one kind's check reports back to [`run`].
+struct Found {
+    verdict: Verdict,
+    status_code: Option<u16>,
+    tls_not_after: Option<i64>,
+    counters: Option<Counters>,
+    traffic: Option<Traffic>,
+    error_rate: Option<f64>,
+}
+
+impl From<Verdict> for Found {
+    fn from(verdict: Verdict) -> Found {
+        Found { verdict, status_code: None, tls_not_after: None, counters: None, traffic: None, error_rate: None }
+    }
+}
+
+/// Runs one check of `def` that starts at `at_ms` (epoch ms). `previous`
+/// is a metrics probe's last reading. Never fails: every failure is an
+/// outcome.
+pub async fn run(clients: &Clients, def: &ProbeDef, at_ms: i64, previous: Option<Counters>) -> Checked {
     let timeout = Duration::from_millis(u64::from(def.timeout_ms));
     let started = Instant::now();
-    let (verdict, status_code, tls_not_after) = match &def.spec {
+    let found = match &def.spec {
         ProbeSpec::Http(spec) => http(clients, spec, timeout, at_ms).await,
-        ProbeSpec::Tcp(spec) => (tcp(clients, spec, timeout).await, None, None),
-        ProbeSpec::Tls(spec) => {
-            let (verdict, not_after) = tls(clients, spec, timeout, at_ms).await;
-            (verdict, None, not_after)
-        }
-        ProbeSpec::Metrics(_) => (
-            Verdict {
-                outcome: Outcome::Down(ErrorClass::Protocol),
-                message: Some("This kind of probe is not run by this version of Preflight yet.".into()),
-            },
-            None,
-            None,
-        ),
+        ProbeSpec::Tcp(spec) => tcp(clients, spec, timeout).await.into(),
+        ProbeSpec::Tls(spec) => tls(clients, spec, timeout, at_ms).await,
+        ProbeSpec::Metrics(spec) => metrics(clients, spec, timeout, previous).await,
     };
     let duration_us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
     Checked {
-        record: CheckRecord { at_ms, duration_us, outcome: verdict.outcome, status_code, traffic: None },
-        message: verdict.message,
-        tls_not_after,
+        record: CheckRecord {
+            at_ms,
+            duration_us,
+            outcome: found.verdict.outcome,
+            status_code: found.status_code,
+            traffic: found.traffic,
+        },
+        message: found.verdict.message,
+        tls_not_after: found.tls_not_after,
+        counters: found.counters,
+        error_rate: found.error_rate,
     }
 }
 
@@ -93,18 +113,20 @@ fn down(class: ErrorClass, message: impl Into<String>) -> Verdict {
     Verdict { outcome: Outcome::Down(class), message: Some(message.into()) }
 }
 
-async fn http(
-    clients: &Clients,
-    spec: &HttpSpec,
+/// An HTTP answer read to its end (at most [`BODY_LIMIT`]).
+struct Fetched {
+    status: u16,
+    not_after: Option<i64>,
+    body: Vec<u8>,
+}
+
+/// Sends `request` and reads the whole answer within `timeout`; a failure
+/// is the verdict to report (with the status code when there was one).
+async fn fetch(
+    client: &GuardedClient,
+    request: reqwest::Request,
     timeout: Duration,
-    now_ms: i64,
-) -> (Verdict, Option<u16>, Option<i64>) {
-    let started = Instant::now();
-    let request = match build_request(spec, timeout) {
-        Ok(request) => request,
-        Err(message) => return (down(ErrorClass::Protocol, message), None, None),
-    };
-    let client = if spec.follow_redirects { &clients.follow } else { &clients.no_follow };
+) -> Result<Fetched, (Verdict, Option<u16>)> {
     // The timeout covers the whole exchange, a body trickling in included.
     let exchange = async {
         let mut response = client.execute(request).await?;
@@ -117,51 +139,111 @@ async fn http(
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(RequestError::Http)? {
             if body.len() + chunk.len() > BODY_LIMIT {
-                return Ok::<_, RequestError>((status, not_after, None));
+                return Ok::<_, RequestError>(Err(status));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, not_after, Some(body)))
+        Ok(Ok(Fetched { status, not_after, body }))
     };
     match tokio::time::timeout(timeout, exchange).await {
         Err(_) => {
-            (down(ErrorClass::Timeout, format!("No complete answer within {} ms.", timeout.as_millis())), None, None)
+            Err((down(ErrorClass::Timeout, format!("No complete answer within {} ms.", timeout.as_millis())), None))
         }
-        Ok(Err(err)) => (classify(&err), None, None),
-        Ok(Ok((status, not_after, None))) => (
+        Ok(Err(err)) => Err((classify(&err), None)),
+        Ok(Ok(Err(status))) => Err((
             down(
                 ErrorClass::Body,
                 format!("The answer is larger than {} MiB; the check stops reading there.", BODY_LIMIT >> 20),
             ),
             Some(status),
-            not_after,
-        ),
-        Ok(Ok((status, not_after, Some(body)))) => {
+        )),
+        Ok(Ok(Ok(fetched))) => Ok(fetched),
+    }
+}
+
+async fn http(clients: &Clients, spec: &HttpSpec, timeout: Duration, now_ms: i64) -> Found {
+    let started = Instant::now();
+    let request = match build_request(&spec.url, spec.method.as_str(), &spec.headers, spec.body.as_deref(), timeout) {
+        Ok(request) => request,
+        Err(message) => return down(ErrorClass::Protocol, message).into(),
+    };
+    let client = if spec.follow_redirects { &clients.follow } else { &clients.no_follow };
+    match fetch(client, request, timeout).await {
+        Err((verdict, status_code)) => Found { status_code, ..verdict.into() },
+        Ok(fetched) => {
             let answer = HttpAnswer {
-                status,
-                body: &body,
+                status: fetched.status,
+                body: &fetched.body,
                 duration_us: started.elapsed().as_micros() as u64,
-                cert_not_after_ms: not_after,
+                cert_not_after_ms: fetched.not_after,
             };
-            (judge_http(spec, &answer, now_ms), Some(status), not_after)
+            Found {
+                status_code: Some(fetched.status),
+                tls_not_after: fetched.not_after,
+                ..judge_http(spec, &answer, now_ms).into()
+            }
         }
     }
 }
 
-fn build_request(spec: &HttpSpec, timeout: Duration) -> Result<reqwest::Request, String> {
-    let url = url::Url::parse(&spec.url).map_err(|e| format!("The URL cannot be read: {e}."))?;
-    let method = reqwest::Method::from_bytes(spec.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
+/// Scrapes a Prometheus text page and reads the two counters; the error
+/// rate is their increase since `previous` (a reset counts from zero).
+async fn metrics(clients: &Clients, spec: &MetricsSpec, timeout: Duration, previous: Option<Counters>) -> Found {
+    let request = match build_request(&spec.url, "GET", &spec.headers, None, timeout) {
+        Ok(request) => request,
+        Err(message) => return down(ErrorClass::Protocol, message).into(),
+    };
+    let fetched = match fetch(&clients.follow, request, timeout).await {
+        Err((verdict, status_code)) => return Found { status_code, ..verdict.into() },
+        Ok(fetched) => fetched,
+    };
+    let status_code = Some(fetched.status);
+    if !(200..300).contains(&fetched.status) {
+        let verdict = down(ErrorClass::Status, format!("Status {} from the metrics page.", fetched.status));
+        return Found { status_code, ..verdict.into() };
+    }
+    let text = String::from_utf8_lossy(&fetched.body);
+    let counters = match read_counters(&text, &spec.requests, &spec.errors) {
+        Ok(counters) => counters,
+        Err(e) => return Found { status_code, ..down(e.class(), e.to_string()).into() },
+    };
+    let (traffic, error_rate) = match previous {
+        Some(previous) => {
+            let delta = increase(previous, counters);
+            (Some(Traffic::from_increase(delta.requests, delta.errors)), error_rate(previous, counters))
+        }
+        None => (None, None),
+    };
+    Found {
+        status_code,
+        tls_not_after: fetched.not_after,
+        counters: Some(counters),
+        traffic,
+        error_rate,
+        ..judge_metrics(error_rate, spec.error_rate_warn_percent).into()
+    }
+}
+
+fn build_request(
+    url: &str,
+    method: &str,
+    headers: &[Header],
+    body: Option<&str>,
+    timeout: Duration,
+) -> Result<reqwest::Request, String> {
+    let url = url::Url::parse(url).map_err(|e| format!("The URL cannot be read: {e}."))?;
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
     let mut request = reqwest::Request::new(method, url);
     *request.timeout_mut() = Some(timeout);
-    for header in &spec.headers {
+    for header in headers {
         let name = reqwest::header::HeaderName::from_bytes(header.name.as_bytes())
             .map_err(|_| format!("The header name {} is not valid.", header.name))?;
         let value = reqwest::header::HeaderValue::from_str(&header.value)
             .map_err(|_| format!("The value of header {} is not valid.", header.name))?;
         request.headers_mut().append(name, value);
     }
-    if let Some(body) = &spec.body {
-        *request.body_mut() = Some(body.clone().into());
+    if let Some(body) = body {
+        *request.body_mut() = Some(body.to_owned().into());
     }
     Ok(request)
 }
@@ -228,30 +310,25 @@ async fn tcp(clients: &Clients, spec: &TcpSpec, timeout: Duration) -> Verdict {
 
 /// A TLS handshake with `host:port`, judged by the certificate it serves
 /// (verified against the public roots, for the probe's host name).
-async fn tls(clients: &Clients, spec: &TlsSpec, timeout: Duration, now_ms: i64) -> (Verdict, Option<i64>) {
+async fn tls(clients: &Clients, spec: &TlsSpec, timeout: Duration, now_ms: i64) -> Found {
     let started = Instant::now();
     let host = spec.target.host();
     let (stream, _) = match clients.guard.connect_tcp(host, spec.target.port(), timeout).await {
         Ok(connected) => connected,
-        Err(e) => return (connect_failed(e, timeout), None),
+        Err(e) => return connect_failed(e, timeout).into(),
     };
     let Ok(server_name) = rustls::pki_types::ServerName::try_from(host.to_owned()) else {
-        return (down(ErrorClass::Dns, "Not a valid host name or address."), None);
+        return down(ErrorClass::Dns, "Not a valid host name or address.").into();
     };
     let left = timeout.saturating_sub(started.elapsed());
     match tokio::time::timeout(left, clients.tls.connect(server_name, stream)).await {
-        Err(_) => (down(ErrorClass::Timeout, format!("No TLS handshake within {} ms.", timeout.as_millis())), None),
-        Ok(Err(e)) => (down(ErrorClass::Tls, format!("The TLS handshake failed: {e}.")), None),
+        Err(_) => down(ErrorClass::Timeout, format!("No TLS handshake within {} ms.", timeout.as_millis())).into(),
+        Ok(Err(e)) => down(ErrorClass::Tls, format!("The TLS handshake failed: {e}.")).into(),
         Ok(Ok(session)) => {
-            let not_after = session
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|chain| chain.first())
-                .and_then(|c| super::cert::not_after_ms(c));
-            match not_after {
-                Some(at) => (judge_tls(at, now_ms, spec.warn_days), Some(at)),
-                None => (down(ErrorClass::Tls, "The server's certificate could not be read."), None),
+            let chain = session.get_ref().1.peer_certificates();
+            match chain.and_then(|chain| chain.first()).and_then(|cert| super::cert::not_after_ms(cert)) {
+                Some(at) => Found { tls_not_after: Some(at), ..judge_tls(at, now_ms, spec.warn_days).into() },
+                None => down(ErrorClass::Tls, "The server's certificate could not be read.").into(),
             }
         }
     }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use app::backend::probe_runs::{self, CheckDone, Leased, Runnable};
 use app::backend::AppState;
+use app::domain::probes::metrics::Counters;
 use app::domain::probes::schedule::{next_due, phase_ms};
 use app::domain::probes::status::{next_state, ProbeStatus};
 use tokio::sync::{mpsc, Semaphore};
@@ -21,6 +22,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::check::{self, Checked, Clients};
+
+/// A "check now" that finds its probe's check still running tries again
+/// after this long.
+const RETRY_BUSY_MS: i64 = 200;
 
 /// How the engine runs; tests shorten the periods.
 #[derive(Debug, Clone)]
@@ -183,7 +188,14 @@ impl Engine {
         let due = next_due(after, interval, phase_ms);
         let id = probe.id;
         let run_slots = self.config.run_slots;
-        let served_request = self.slots.get(&id).and_then(|s| s.served_request).or(probe.check_requested_at);
+        // A "check now" asked within the last interval still waits (it may
+        // have come while this probe was loading); older ones were overtaken
+        // by a slot, and serving them after a restart would be a burst.
+        let recent = |at: &i64| *at >= now - interval;
+        let served_request = match self.slots.get(&id) {
+            Some(slot) => slot.served_request,
+            None => probe.check_requested_at.filter(|at| !recent(at)),
+        };
         let running = self.slots.get(&id).is_some_and(|s| s.running);
         self.slots.insert(id, Slot { probe, phase_ms, generation, running, served_request });
         if run_slots {
@@ -216,12 +228,20 @@ impl Engine {
                 self.queue.push(Reverse((next_due(due, interval, slot.phase_ms), id, generation, false)));
             }
             // Paused probes keep their slots (so resuming needs no reload) but
-            // are not checked; a check still running skips this slot.
-            if slot.running || slot.probe.state.status == ProbeStatus::Paused {
+            // are not checked. A check still running skips this slot; a
+            // "check now" waits for it instead.
+            if slot.probe.state.status == ProbeStatus::Paused {
+                continue;
+            }
+            if slot.running {
+                if on_demand {
+                    self.queue.push(Reverse((now + RETRY_BUSY_MS, id, generation, true)));
+                }
                 continue;
             }
             slot.running = true;
             let def = slot.probe.def.clone();
+            let previous = slot.probe.counters.map(|(requests, errors)| Counters { requests, errors });
             let clients = self.clients.clone();
             let permits = self.permits.clone();
             let finished = self.finished_tx.clone();
@@ -230,7 +250,7 @@ impl Engine {
                 let Ok(_permit) = permits.acquire_owned().await else { return };
                 // The check's own start, not its slot, is when it ran.
                 let at_ms = clock.now_millis();
-                let checked = check::run(&clients, &def, at_ms).await;
+                let checked = check::run(&clients, &def, at_ms, previous).await;
                 let _ = finished.send(Finished { id, generation, checked });
             });
         }
@@ -252,6 +272,10 @@ impl Engine {
             next_state(slot.probe.state, record.outcome, def.failure_threshold, def.recovery_threshold, record.at_ms);
         slot.probe.state = state;
         slot.probe.last_check_at = Some(record.at_ms);
+        let counters = finished.checked.counters.map(|c| (c.requests, c.errors));
+        if counters.is_some() {
+            slot.probe.counters = counters;
+        }
         self.pending.push(CheckDone {
             probe_id: finished.id,
             version: slot.probe.version,
@@ -259,8 +283,8 @@ impl Engine {
             state,
             message: finished.checked.message,
             tls_not_after: finished.checked.tls_not_after,
-            counters: None,
-            error_rate: None,
+            counters,
+            error_rate: finished.checked.error_rate,
         });
     }
 
