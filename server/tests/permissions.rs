@@ -67,6 +67,8 @@ const MATRIX: &[Row<5>] = &[
     ("POST", "/api/admin/settings", &[], [200, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings/require-admin-mfa", &[("required", "false")], [200, 403, 403, 403, 401]),
     ("POST", "/api/admin/settings/viewer-evidence-downloads", &[("allowed", "false")], [200, 403, 403, 403, 401]),
+    ("POST", "/api/admin/settings/outbound-allow", &[("allow", "10.20.0.0/16")], [200, 403, 403, 403, 401]),
+    ("POST", "/api/admin/settings/outbound-allow", &[("allow", "10.20.0.0/8")], [422, 403, 403, 403, 401]),
     // One's own account and second factor.
     ("GET", "/account/mfa", &[], [200, 200, 200, 200, 303]),
     (
@@ -250,6 +252,40 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     ("GET", "/services/matrix-one", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/services/no-such-service", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/services/matrix-one/edit", &[], [200, 403, 403, 403, 403, 200, 403, 303]),
+    // Live probes: everyone reads; the owning team (members included) and
+    // administrators change them. Probe 999 does not exist.
+    ("GET", "/services/matrix-one/probes/new", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/services/matrix-one/probes/999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST", "/api/probes/list", &[("slug", "matrix-one")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/probes/list", &[("slug", "nope")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST", "/api/probes/one", &[("slug", "matrix-one"), ("probe_id", "999")], [404, 404, 404, 404, 404, 404, 404, 401]),
+    (
+        "POST",
+        "/api/probes/create",
+        &[("service_id", "1"), ("form[kind]", "tcp"), ("form[name]", ""), ("form[target]", "db.example.com:5432")],
+        [422, 403, 403, 403, 422, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/probes/create",
+        &[("service_id", "999"), ("form[kind]", "tcp"), ("form[name]", "x"), ("form[target]", "db.example.com:5432")],
+        [404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "POST",
+        "/api/probes/update",
+        &[("service_id", "1"), ("probe_id", "999"), ("version", "1"), ("form[kind]", "tcp"), ("form[name]", "")],
+        [422, 403, 403, 403, 422, 422, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/probes/pause",
+        &[("service_id", "1"), ("probe_id", "999"), ("paused", "true")],
+        [404, 403, 403, 403, 404, 404, 403, 401],
+    ),
+    ("POST", "/api/probes/delete", &[("service_id", "1"), ("probe_id", "999")], [404, 403, 403, 403, 404, 404, 403, 401]),
+    ("POST", "/api/probes/check-now", &[("service_id", "1"), ("probe_id", "999")], [404, 403, 403, 403, 404, 404, 403, 401]),
+    ("POST", "/api/probes/check-now", &[("service_id", "2"), ("probe_id", "999")], [404, 403, 403, 403, 403, 403, 404, 401]),
     ("GET", "/services/matrix-two/edit", &[], [200, 403, 403, 403, 403, 403, 200, 303]),
     ("GET", "/items/1", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/items/9999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
