@@ -13,6 +13,7 @@ pub mod files;
 pub mod gate;
 pub mod headers;
 pub mod health;
+pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod observe;

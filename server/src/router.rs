@@ -21,7 +21,7 @@ use app::{shell, App};
 use crate::csrf::{self, CsrfConfig};
 use crate::settings::Settings;
 use crate::{
-    badge, client_addr, deadline, dossier, exports, files, gate, headers, health, metrics::Metrics, observe,
+    badge, client_addr, deadline, dossier, exports, files, gate, headers, health, live, metrics::Metrics, observe,
     panic_page, session,
 };
 
@@ -48,6 +48,7 @@ pub fn build(state: AppState, metrics: Arc<Metrics>, settings: &Settings) -> Rou
     let files = files::routes()
         .merge(exports::routes())
         .merge(dossier::routes())
+        .merge(live::routes())
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(middleware::from_fn_with_state(CsrfConfig::new(&settings.public_url), csrf::guard));

@@ -156,6 +156,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let figures = tokio::spawn(figures_loop(state.clone()));
     let mail = tokio::spawn(mail_loop(state.clone()));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
+    let shutting_down = state.shutdown.clone();
     let app = router::build(state, metrics, settings);
     tracing::info!(%addr, database = db.backend().name(), public_url = %settings.public_url, "Preflight is listening");
 
@@ -171,6 +172,8 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
+            // Event streams end now; pages reconnect to another replica.
+            shutting_down.cancel();
             let _ = signalled_tx.send(());
         },
     );

@@ -24,10 +24,19 @@ use crate::domain::probes::blocks::{block_start, encode_by_block, CheckRecord};
 use crate::domain::probes::definition::ProbeDef;
 use crate::domain::probes::status::{ProbeState, ProbeStatus};
 
+/// "Probe `probe_id` of service `service_id` has new results": what live
+/// pages are told (they fetch the figures themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeUpdate {
+    pub service_id: i64,
+    pub probe_id: i64,
+}
+
 /// A probe as the engine runs it.
 #[derive(Debug, Clone)]
 pub struct Runnable {
     pub id: i64,
+    pub service_id: i64,
     pub version: i64,
     pub def: ProbeDef,
     pub state: ProbeState,
@@ -139,7 +148,7 @@ pub async fn load(db: &Db, ids: &[i64]) -> Result<Vec<Runnable>, sqlx::Error> {
     for chunk in ids.chunks(500) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows = sqlx::query(&format!(
-            "SELECT id, version, definition, status, status_since, successes_in_row, failures_in_row,
+            "SELECT id, service_id, version, definition, status, status_since, successes_in_row, failures_in_row,
                     last_check_at, check_requested_at, requests_total, errors_total
              FROM probes WHERE id IN ({list}) AND deleted_at IS NULL"
         ))
@@ -151,6 +160,7 @@ pub async fn load(db: &Db, ids: &[i64]) -> Result<Vec<Runnable>, sqlx::Error> {
             let errors: Option<f64> = row.try_get("errors_total")?;
             out.push(Runnable {
                 id: row.try_get("id")?,
+                service_id: row.try_get("service_id")?,
                 version: row.try_get("version")?,
                 def: from_json(&definition)?,
                 state: ProbeState {
@@ -172,6 +182,7 @@ pub async fn load(db: &Db, ids: &[i64]) -> Result<Vec<Runnable>, sqlx::Error> {
 #[derive(Debug, Clone)]
 pub struct CheckDone {
     pub probe_id: i64,
+    pub service_id: i64,
     /// The version the engine ran; state is written only over it.
     pub version: i64,
     pub record: CheckRecord,

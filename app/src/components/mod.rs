@@ -3,6 +3,7 @@
 pub mod burnup_chart;
 pub mod field;
 pub mod layout;
+pub mod live;
 pub mod local_time;
 pub mod message_page;
 pub mod print;

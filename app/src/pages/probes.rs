@@ -12,6 +12,7 @@ use crate::api::probes::{
     fetch_probe, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, SetProbePaused, UpdateProbe,
 };
 use crate::components::field::{form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
+use crate::components::live::live_counter;
 use crate::components::local_time::LocalTime;
 use crate::domain::probes::blocks::CheckRecord;
 use crate::domain::probes::definition::{ProbeForm, ProbeKind};
@@ -59,16 +60,17 @@ fn AddProbeLinks(slug: String) -> impl IntoView {
 /// latency, uptime and certificate.
 #[component]
 pub fn ProbesPanel(slug: String) -> impl IntoView {
-    let list = Resource::new(move || slug.clone(), fetch_probes);
+    let live = live_counter(format!("/services/{slug}/probes/events"));
+    let list = Resource::new(move || (slug.clone(), live.get()), |(slug, _)| fetch_probes(slug));
     view! {
         <section class="panel probes" id="probes" aria-labelledby="probes-heading">
             <h2 id="probes-heading">"Live probes"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading probes…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"Loading probes…"</p> }>
                 {move || list.get().map(|answer| match answer {
                     Ok(list) => view! { <ProbeTable list/> }.into_any(),
                     Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
@@ -269,10 +271,10 @@ pub fn ProbePage() -> impl IntoView {
         check: ServerAction::new(),
         delete: ServerAction::new(),
     };
+    // New results arrive over the service's event stream.
+    let live = live_counter(format!("/services/{}/probes/events", key.get_untracked().0));
     let detail = Resource::new(
-        move || {
-            (key.get(), actions.update.version().get(), actions.pause.version().get(), actions.check.version().get())
-        },
+        move || (key.get(), actions.update.version().get(), actions.pause.version().get(), live.get()),
         |((slug, id), _, _, _)| async move {
             match id {
                 Some(id) => fetch_probe(slug, id).await,

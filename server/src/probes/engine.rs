@@ -12,7 +12,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::probe_runs::{self, CheckDone, Leased, Runnable};
+use app::backend::probe_runs::{self, CheckDone, Leased, ProbeUpdate, Runnable};
 use app::backend::AppState;
 use app::domain::probes::metrics::Counters;
 use app::domain::probes::schedule::{next_due, phase_ms};
@@ -278,6 +278,7 @@ impl Engine {
         }
         self.pending.push(CheckDone {
             probe_id: finished.id,
+            service_id: slot.probe.service_id,
             version: slot.probe.version,
             record,
             state,
@@ -313,9 +314,23 @@ impl Engine {
         }
         let batch = std::mem::take(&mut self.pending);
         let db = self.state.db.clone();
+        let live = self.state.probe_updates.clone();
         self.flushing = Some(tokio::spawn(async move {
             match probe_runs::record(&db, &batch).await {
-                Ok(_) => Ok(()),
+                Ok(_) => {
+                    // Pages showing these probes fetch them again.
+                    let mut updates: Vec<ProbeUpdate> = batch
+                        .iter()
+                        .map(|done| ProbeUpdate { service_id: done.service_id, probe_id: done.probe_id })
+                        .collect();
+                    updates.sort_by_key(|u| (u.service_id, u.probe_id));
+                    updates.dedup();
+                    for update in updates {
+                        // No page listening is not an error.
+                        let _ = live.send(update);
+                    }
+                    Ok(())
+                }
                 Err(e) => Err((e, batch)),
             }
         }));
