@@ -24,7 +24,7 @@ use app::domain::access::Action;
 use app::domain::audit::AuditFilter;
 use app::error::AppError;
 
-use crate::files::{attachment, refusal, signed_in};
+use crate::files::{attachment, refusal, signed_in, toml_download};
 
 /// Entries read ahead of the client; each is a few hundred bytes.
 const CHANNEL_ENTRIES: usize = 256;
@@ -32,7 +32,36 @@ const CHANNEL_ENTRIES: usize = 256;
 const ENTRIES_PER_CHUNK: usize = 64;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit/export", get(export_trail)).route("/services/{slug}/scorecard", get(export_scorecard))
+    Router::new()
+        .route("/audit/export", get(export_trail))
+        .route("/services/{slug}/scorecard", get(export_scorecard))
+        .route("/services/{slug}/probes.toml", get(export_probes))
+}
+
+/// `GET /services/{slug}/probes.toml`: the service's probe definitions in
+/// the format the probes panel imports, secret header values left out.
+/// Everyone who reads the service page may download it.
+async fn export_probes(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Response {
+    let me = match signed_in(&auth) {
+        Ok(me) => me,
+        Err(answer) => return answer,
+    };
+    if let Err(e) = me.require(Action::ReadDashboard) {
+        return refusal(e);
+    }
+    let service_id = match app::backend::services::find_by_slug(&state.db, &slug).await {
+        Ok(Some(record)) => record.summary.id,
+        Ok(None) => return refusal(AppError::NotFound),
+        Err(e) => return refusal(e.into()),
+    };
+    match app::backend::probes::definitions(&state.db, service_id).await {
+        Ok(defs) => toml_download(&format!("{slug}-probes.toml"), app::domain::probes::toml_file::export(&defs)),
+        Err(e) => refusal(e.into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

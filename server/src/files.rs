@@ -345,18 +345,23 @@ async fn export_template(
     match app::backend::templates::export(&state.db, template_id, version).await {
         Ok(Some((key, source))) => {
             let name = format!("{key}-v{}.toml", version.map_or("latest".to_string(), |v| v.to_string()));
-            let mut response = source.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/toml; charset=utf-8"));
-            headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-            if let Ok(value) = HeaderValue::from_str(&attachment(&name)) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            response
+            toml_download(&name, source)
         }
         Ok(None) => refusal(AppError::NotFound),
         Err(e) => refusal(e.into()),
     }
+}
+
+/// `text` as a TOML file named `name`, downloaded rather than shown.
+pub(crate) fn toml_download(name: &str, text: String) -> Response {
+    let mut response = text.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/toml; charset=utf-8"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(value) = HeaderValue::from_str(&attachment(name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 /// Downloads follow the "viewers may download evidence" setting.

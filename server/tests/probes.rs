@@ -19,6 +19,7 @@ both_backends!(
     an_http_probe_goes_up_down_and_up_again_by_its_thresholds,
     a_tcp_probe_tells_an_open_port_from_a_closed_one,
     a_metrics_probe_reads_error_rates_across_a_counter_reset,
+    probes_export_and_import_as_toml_keeping_secrets,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -194,6 +195,12 @@ async fn an_http_probe_goes_up_down_and_up_again_by_its_thresholds(backend: Back
     let codes: Vec<Option<u16>> = records.iter().map(|r| r.status_code).collect();
     assert_eq!(codes, [200, 503, 503, 503, 200, 200].map(Some));
     assert!(records.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    // Three of the six checks succeeded.
+    let list = server.post_with(&org.viewer, "/api/probes/list", &[("slug", "payments-api")]).await;
+    let list: serde_json::Value = list.json().await.unwrap();
+    assert_eq!(list["probes"][0]["uptime"]["day"], 0.5);
+    assert_eq!(list["probes"][0]["uptime"]["week"], 0.5);
+    assert_eq!(list["can_manage"], false, "a viewer reads and changes nothing");
 
     // Paused, it is not checked and says so.
     let paused = server
@@ -307,6 +314,64 @@ async fn a_metrics_probe_reads_error_rates_across_a_counter_reset(backend: Backe
     let traffic: Vec<Option<(u32, u32)>> = records.iter().map(|r| r.traffic.map(|t| (t.requests, t.errors))).collect();
     assert_eq!(traffic, [None, Some((100, 1)), Some((100, 5)), Some((50, 0))]);
     engine.stop().await;
+}
+
+async fn probes_export_and_import_as_toml_keeping_secrets(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let created = create_probe(
+        &server,
+        &org.lead,
+        service,
+        &[
+            ("form[kind]", "http"),
+            ("form[name]", "Health"),
+            ("form[url]", "http://127.0.0.1:9/health"),
+            ("form[secret_headers]", "Authorization: Bearer s3cret"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+
+    // Everyone who reads the service downloads the file; secrets stay home.
+    let export = org.viewer.get(server.url("/services/payments-api/probes.toml")).send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let text = export.text().await.unwrap();
+    assert!(text.contains("Health") && text.contains("Authorization"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+
+    // The team edits the file: a longer interval, and a second probe.
+    let edited = format!(
+        "{}\n[[probe]]\nname = \"Database\"\nkind = \"tcp\"\ntarget = \"127.0.0.1:5432\"\n",
+        text.replace("interval_secs = 60", "interval_secs = 120")
+    );
+    assert_ne!(edited.replace("interval_secs = 120", ""), edited, "the export names the interval");
+    let service_field = service.to_string();
+    let denied =
+        server.post_with(&org.viewer, "/api/probes/import", &[("service_id", &service_field), ("text", &edited)]).await;
+    assert_eq!(denied.status(), 403);
+    let broken = server
+        .post_with(
+            &org.member,
+            "/api/probes/import",
+            &[("service_id", &service_field), ("text", "[[probe]]\nname = 3\n")],
+        )
+        .await;
+    assert_eq!(broken.status(), 422);
+    assert_eq!(invalid_field(&broken.json().await.unwrap()), "text");
+    let imported =
+        server.post_with(&org.member, "/api/probes/import", &[("service_id", &service_field), ("text", &edited)]).await;
+    assert_eq!(imported.status(), 200);
+    assert_eq!(imported.json::<String>().await.unwrap(), "Imported: 1 added, 1 replaced.");
+
+    let defs = app::backend::probes::definitions(&server.db, service).await.unwrap();
+    let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["Database", "Health"]);
+    assert_eq!(defs[1].interval_secs, 120);
+    assert_eq!(defs[1].headers()[0].value, "Bearer s3cret", "the stored secret was kept");
+    assert_eq!(support::audit_actions(&server, "probe.").await, ["probe.created", "probe.imported"]);
 }
 
 async fn targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes(backend: Backend) {

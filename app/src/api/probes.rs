@@ -15,6 +15,7 @@ mod server {
     use crate::backend::{probe_runs, probes, services};
     use crate::domain::access::Action;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
+    use crate::domain::probes::toml_file::import_keeping_secrets;
 
     /// Checks shown on a probe's page.
     const RECENT_CHECKS: usize = 20;
@@ -78,13 +79,20 @@ mod server {
         let db = &caller.state.db;
         let record = services::find_by_slug(db, &slug).await?.ok_or(AppError::NotFound)?;
         let s = record.summary;
+        let now = caller.state.clock.now_millis();
+        let mut list = probes::for_service(db, s.id).await?;
+        let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
+        let mut uptime = probe_runs::recent_uptime(db, &ids, now).await?;
+        for probe in &mut list {
+            probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
+        }
         Ok(ProbeList {
-            probes: probes::for_service(db, s.id).await?,
+            probes: list,
             can_manage: !s.archived && caller.me.may(Action::ManageTeamProbes { team_id: s.team_id }),
             service_id: s.id,
             service_name: s.name,
             service_slug: s.slug,
-            now: caller.state.clock.now_millis(),
+            now,
         })
     }
 
@@ -93,8 +101,9 @@ mod server {
         let db = &caller.state.db;
         let record = services::find_by_slug(db, &slug).await?.ok_or(AppError::NotFound)?;
         let s = record.summary;
-        let (summary, def) = probes::one(db, s.id, probe_id).await?.ok_or(AppError::NotFound)?;
+        let (mut summary, def) = probes::one(db, s.id, probe_id).await?.ok_or(AppError::NotFound)?;
         let now = caller.state.clock.now_millis();
+        summary.uptime = probe_runs::recent_uptime(db, &[probe_id], now).await?.remove(&probe_id).unwrap_or_default();
         let from = now - 24 * 3_600_000;
         let mut checks = probe_runs::checks(db, probe_id, from, now + 1).await?;
         checks.reverse();
@@ -153,6 +162,32 @@ mod server {
         Ok(())
     }
 
+    pub async fn import(service_id: i64, text: String) -> Result<String, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        managed_service(&caller, service_id).await?;
+        if text.len() > 256 * 1024 {
+            return Err(AppError::invalid("text", "Keep the file under 256 KiB."));
+        }
+        let db = &caller.state.db;
+        let stored = probes::definitions(db, service_id).await?;
+        let defs = import_keeping_secrets(&text, &stored).map_err(|e| e.to_app_error("text"))?;
+        if defs.is_empty() {
+            return Err(AppError::invalid("text", "The file holds no [[probe]] tables."));
+        }
+        for def in &defs {
+            check_target(&caller, def).await.map_err(|e| match e {
+                AppError::Invalid { message, .. } => {
+                    AppError::invalid("text", format!("Probe “{}”: {message}", def.name))
+                }
+                other => other,
+            })?;
+        }
+        let now = caller.state.clock.now_millis();
+        let done = probes::import(db, caller.actor(), service_id, &defs, now).await?;
+        caller.state.probes_changed.notify_one();
+        Ok(format!("Imported: {} added, {} replaced.", done.added, done.replaced))
+    }
+
     pub async fn check_now(service_id: i64, probe_id: i64) -> Result<(), AppError> {
         let caller = caller(Action::ReadDashboard)?;
         managed_service(&caller, service_id).await?;
@@ -206,4 +241,11 @@ pub async fn delete_probe(service_id: i64, probe_id: i64) -> Result<(), AppError
 #[server(endpoint = "probes/check-now")]
 pub async fn check_probe_now(service_id: i64, probe_id: i64) -> Result<(), AppError> {
     crate::backend::respond(server::check_now(service_id, probe_id).await)
+}
+
+/// Adds or replaces (by name) the service's probes from a TOML file in the
+/// export's format; secret headers without a value keep the stored one.
+#[server(endpoint = "probes/import")]
+pub async fn import_probes(service_id: i64, text: String) -> Result<String, AppError> {
+    crate::backend::respond(server::import(service_id, text).await)
 }

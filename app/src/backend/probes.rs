@@ -324,3 +324,91 @@ pub async fn request_check(db: &Db, service_id: i64, probe_id: i64, now: i64) ->
     }
     Ok(())
 }
+
+/// The definitions of the service's probes, by name (secret values
+/// included: export through `toml_file::export`, which leaves them out).
+pub async fn definitions(db: &Db, service_id: i64) -> Result<Vec<ProbeDef>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT definition FROM probes WHERE service_id = $1 AND deleted_at IS NULL ORDER BY name_key",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|text| from_json(text)).collect()
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub added: u32,
+    pub replaced: u32,
+}
+
+/// Adds the imported probes to service `service_id`, replacing the
+/// definition of a probe with the same name (which starts over as
+/// pending); probes the file does not name stay as they are. All or
+/// nothing, with one audit entry. Secret values must already be filled in
+/// (`toml_file::import_keeping_secrets`).
+pub async fn import(
+    db: &Db,
+    actor: Actor<'_>,
+    service_id: i64,
+    defs: &[ProbeDef],
+    now: i64,
+) -> Result<Imported, AppError> {
+    let mut tx = db.pool().begin().await?;
+    if !super::figures::lock_service(&mut tx, service_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut done = Imported::default();
+    for def in defs {
+        let state = ProbeState::new(now);
+        let replaced = sqlx::query(
+            "UPDATE probes SET name = $1, kind = $2, target = $3, definition = $4, interval_s = $5, updated_at = $6,
+                    version = version + 1, status = CASE WHEN status = 'paused' THEN status ELSE $7 END,
+                    status_since = CASE WHEN status = 'paused' THEN status_since ELSE $6 END,
+                    successes_in_row = 0, failures_in_row = 0
+             WHERE service_id = $8 AND name_key = $9 AND deleted_at IS NULL",
+        )
+        .bind(&def.name)
+        .bind(def.kind().as_str())
+        .bind(target_text(def))
+        .bind(to_json(def)?)
+        .bind(i64::from(def.interval_secs))
+        .bind(now)
+        .bind(state.status.as_str())
+        .bind(service_id)
+        .bind(def.name.to_lowercase())
+        .execute(&mut *tx)
+        .await?;
+        if replaced.rows_affected() > 0 {
+            done.replaced += 1;
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO probes (service_id, name, name_key, kind, target, definition, interval_s, created_by,
+                                 created_at, updated_at, status, status_since)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9)",
+        )
+        .bind(service_id)
+        .bind(&def.name)
+        .bind(def.name.to_lowercase())
+        .bind(def.kind().as_str())
+        .bind(target_text(def))
+        .bind(to_json(def)?)
+        .bind(i64::from(def.interval_secs))
+        .bind(actor.id)
+        .bind(now)
+        .bind(state.status.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_name)?;
+        done.added += 1;
+    }
+    let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+    let detail = serde_json::json!({ "added": done.added, "replaced": done.replaced, "probes": names });
+    let entry = actor.entry("probe.imported", "service", service_id, Some(detail.to_string())).for_service(service_id);
+    audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    Ok(done)
+}

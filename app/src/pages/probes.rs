@@ -9,9 +9,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::probes::{
-    fetch_probe, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, SetProbePaused, UpdateProbe,
+    fetch_probe, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, ImportProbes, SetProbePaused, UpdateProbe,
 };
-use crate::components::field::{form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
+use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::live::live_counter;
 use crate::components::local_time::LocalTime;
 use crate::domain::probes::blocks::CheckRecord;
@@ -61,13 +61,22 @@ fn AddProbeLinks(slug: String) -> impl IntoView {
 #[component]
 pub fn ProbesPanel(slug: String) -> impl IntoView {
     let live = live_counter(format!("/services/{slug}/probes/events"));
-    let list = Resource::new(move || (slug.clone(), live.get()), |(slug, _)| fetch_probes(slug));
+    let import = ServerAction::<ImportProbes>::new();
+    let list =
+        Resource::new(move || (slug.clone(), live.get(), import.version().get()), |(slug, _, _)| fetch_probes(slug));
     view! {
         <section class="panel probes" id="probes" aria-labelledby="probes-heading">
             <h2 id="probes-heading">"Live probes"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading probes…"</p> }>
                 {move || list.get().map(|answer| match answer {
-                    Ok(list) => view! { <ProbeTable list/> }.into_any(),
+                    Ok(list) => {
+                        let manage = list.can_manage.then(|| (list.service_id, list.service_slug.clone()));
+                        view! {
+                            <ProbeTable list/>
+                            {manage.map(|(service_id, slug)| view! { <ProbeFile service_id slug import/> })}
+                        }
+                        .into_any()
+                    }
                     Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -102,7 +111,6 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
                     <td class="num">{p.last_duration_us.map(latency_label).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{percent_label(p.uptime.day)}</td>
                     <td class="num">{percent_label(p.uptime.week)}</td>
-                    <td class="num">{percent_label(p.uptime.month)}</td>
                     <td>{cert.unwrap_or_else(|| "—".into())}</td>
                 </tr>
             }
@@ -121,7 +129,6 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
                         <th scope="col" class="num">"Latency"</th>
                         <th scope="col" class="num">"Uptime 24 h"</th>
                         <th scope="col" class="num">"7 days"</th>
-                        <th scope="col" class="num">"30 days"</th>
                         <th scope="col">"Certificate"</th>
                     </tr>
                 </thead>
@@ -131,6 +138,36 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
         {can_manage.then(|| view! { <AddProbeLinks slug=service_slug.clone()/> })}
     }
     .into_any()
+}
+
+/// Export and import of the service's probes as a TOML file, for teams
+/// that keep them beside their code.
+#[component]
+fn ProbeFile(service_id: i64, slug: String, import: ServerAction<ImportProbes>) -> impl IntoView {
+    let result = import.value();
+    view! {
+        <details class="probe-file no-print">
+            <summary>"Import or export as TOML"</summary>
+            <p>
+                <a href=format!("/services/{slug}/probes.toml") download="">"Download these probes as TOML"</a>
+                " (secret header values are left out)."
+            </p>
+            <ActionForm action=import attr:novalidate=true>
+                <FormAlert message=form_error(result)/>
+                {move || result.get().and_then(|r| r.ok()).map(|done| view! { <p class="notice" role="status">{done}</p> })}
+                <input type="hidden" name="service_id" value=service_id/>
+                <TextArea
+                    label="Probes file"
+                    name="text"
+                    id="probes-toml"
+                    rows=8
+                    hint="[[probe]] tables as the download writes them. Probes are added, or replaced by name; others stay. A secret header without a value keeps the stored one."
+                    error=field_error(result, "text")
+                />
+                <SubmitButton label="Import probes" busy_label="Importing…" pending=import.pending()/>
+            </ActionForm>
+        </details>
+    }
 }
 
 /// The fields of a probe's form for its kind, named `form[…]` after the
@@ -201,11 +238,17 @@ fn ProbeFields(form: ProbeForm, kind: ProbeKind, #[prop(into)] problem: Signal<O
         })}
         <div class="form-grid">
             <Field label="Interval (seconds)" name="form[interval_secs]" id="probe-interval" value=form.interval_secs.clone() inputmode="numeric" hint="10 or more." error=err("interval_secs")/>
-            <Field label="Timeout (ms)" name="form[timeout_ms]" id="probe-timeout" value=form.timeout_ms.clone() inputmode="numeric" error=err("timeout_ms")/>
+            <Field label="Timeout (ms)" name="form[timeout_ms]" id="probe-timeout" value=form.timeout_ms.clone() inputmode="numeric" hint="Blank: 10 s, or half the interval if shorter." error=err("timeout_ms")/>
             <Field label="Failures before down" name="form[failure_threshold]" id="probe-failures" value=form.failure_threshold.clone() inputmode="numeric" error=err("failure_threshold")/>
             <Field label="Successes before up again" name="form[recovery_threshold]" id="probe-recoveries" value=form.recovery_threshold.clone() inputmode="numeric" error=err("recovery_threshold")/>
         </div>
     }
+}
+
+/// A new probe's form: the defaults, but the timeout left blank so that
+/// it follows whatever interval is chosen (see `validate`).
+fn new_form(kind: ProbeKind) -> ProbeForm {
+    ProbeForm { timeout_ms: String::new(), ..ProbeForm::new(kind) }
 }
 
 /// `/services/:slug/probes/new?kind=…`
@@ -235,7 +278,7 @@ pub fn NewProbePage() -> impl IntoView {
                             <ActionForm action=create attr:novalidate=true>
                                 <FormAlert message=form_error(create.value())/>
                                 <input type="hidden" name="service_id" value=list.service_id/>
-                                <ProbeFields form=ProbeForm::new(kind) kind problem=problem_of(create.value())/>
+                                <ProbeFields form=new_form(kind) kind problem=problem_of(create.value())/>
                                 <SubmitButton label="Add probe" busy_label="Adding…" pending=create.pending()/>
                             </ActionForm>
                         </section>
@@ -333,13 +376,7 @@ fn ProbeView(detail: ProbeDetail, actions: ProbeActions) -> impl IntoView {
                 </dd>
                 {s.last_message.clone().map(|m| view! { <dt>"Last problem"</dt><dd>{m}</dd> })}
                 <dt>"Uptime"</dt>
-                <dd>{format!(
-                    "{} over 24 h · {} over 7 days · {} over 30 days · {} over a year",
-                    percent_label(s.uptime.day),
-                    percent_label(s.uptime.week),
-                    percent_label(s.uptime.month),
-                    percent_label(s.uptime.year),
-                )}</dd>
+                <dd>{format!("{} over 24 h · {} over 7 days", percent_label(s.uptime.day), percent_label(s.uptime.week))}</dd>
                 {cert.map(|c| view! { <dt>"Certificate"</dt><dd>{c}</dd> })}
             </dl>
             {can_manage.then(|| view! {

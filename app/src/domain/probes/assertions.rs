@@ -188,13 +188,9 @@ pub fn to_lines(assertions: &[Assertion]) -> String {
     assertions.iter().map(Assertion::to_string).collect::<Vec<_>>().join("\n")
 }
 
+/// Quoted input in messages stays short.
 fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
+    super::shorten(text, 40)
 }
 
 impl fmt::Display for Assertion {

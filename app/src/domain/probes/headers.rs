@@ -123,13 +123,9 @@ pub fn check(headers: &[Header]) -> Result<(), String> {
     Ok(())
 }
 
+/// Quoted input in messages stays short.
 fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
+    super::shorten(text, 40)
 }
 
 #[cfg(test)]

@@ -49,3 +49,14 @@ pub use blocks::CheckRecord;
 pub use definition::{keep_secrets, validate, ProbeDef, ProbeForm, ProbeKind, ProbeSpec};
 pub use schedule::{next_due, phase_ms};
 pub use status::{next_state, ErrorClass, Outcome, ProbeState, ProbeStatus, Transition};
+
+/// `text` cut to `max_chars` characters, with "…" when something was cut:
+/// what messages quote of a person's input or a target's answer.
+pub(crate) fn shorten(text: &str, max_chars: usize) -> String {
+    let short: String = text.chars().take(max_chars).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}

@@ -171,13 +171,9 @@ fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Quoted input in messages stays short.
 fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(60).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
+    super::shorten(text, 60)
 }
 
 #[cfg(test)]
