@@ -51,6 +51,8 @@ pub struct Settings {
     pub mailer: Option<Mailer>,
     /// The largest evidence or document file accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// How long probes' raw checks are kept.
+    pub probe_raw_keep: Duration,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -85,6 +87,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", "that window, in minutes (default 10)"),
     ("PREFLIGHT_TRUSTED_PROXIES", "comma-separated address ranges of load balancers whose X-Forwarded-For and Forwarded headers are believed, e.g. 10.0.0.0/8,fd00::/8 (default: none, the TCP peer is the client)"),
     ("PREFLIGHT_MAX_UPLOAD_MIB", "largest evidence or document file accepted, in MiB, 1 to 1024 (default 25)"),
+    ("PREFLIGHT_PROBE_RAW_DAYS", "days probes' raw checks are kept, 1 to 90 (default 7)"),
     ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
     ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
@@ -194,6 +197,7 @@ impl Settings {
         let login_ip_window = Duration::from_secs(60 * number("PREFLIGHT_LOGIN_IP_WINDOW_MINUTES", 10, 24 * 60)?);
 
         let max_upload_bytes = number("PREFLIGHT_MAX_UPLOAD_MIB", 25, 1024)?.max(1) * 1024 * 1024;
+        let probe_raw_keep = Duration::from_secs(86_400 * number("PREFLIGHT_PROBE_RAW_DAYS", 7, 90)?.max(1));
 
         let trusted_proxies = match get("PREFLIGHT_TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
@@ -231,6 +235,7 @@ impl Settings {
             trusted_proxies,
             mailer,
             max_upload_bytes,
+            probe_raw_keep,
         })
     }
 

@@ -20,6 +20,7 @@ both_backends!(
     a_tcp_probe_tells_an_open_port_from_a_closed_one,
     a_metrics_probe_reads_error_rates_across_a_counter_reset,
     probes_export_and_import_as_toml_keeping_secrets,
+    raw_checks_past_their_keeping_are_deleted_in_batches,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -372,6 +373,47 @@ async fn probes_export_and_import_as_toml_keeping_secrets(backend: Backend) {
     assert_eq!(defs[1].interval_secs, 120);
     assert_eq!(defs[1].headers()[0].value, "Bearer s3cret", "the stored secret was kept");
     assert_eq!(support::audit_actions(&server, "probe.").await, ["probe.created", "probe.imported"]);
+}
+
+async fn raw_checks_past_their_keeping_are_deleted_in_batches(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let created = create_probe(
+        &server,
+        &org.lead,
+        service,
+        &[("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")],
+    )
+    .await;
+    assert_eq!(created.status(), 200);
+    let id = probe_id(&server, "Port").await;
+    const HOUR: i64 = 3_600_000;
+    let now = server.clock.now_millis();
+    let this_hour = now - now.rem_euclid(HOUR);
+    let keep_from = now - 7 * 24 * HOUR;
+    // Three hours long past, one that ends just after the limit, and now.
+    let starts =
+        [this_hour - 200 * HOUR, this_hour - 199 * HOUR, this_hour - 198 * HOUR, keep_from - HOUR / 2, this_hour];
+    for start in starts {
+        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, 0, $3)")
+            .bind(id)
+            .bind(start)
+            .bind(Vec::<u8>::new())
+            .execute(server.db.pool())
+            .await
+            .unwrap();
+    }
+    let prune = |limit| app::backend::probe_runs::prune_blocks(&server.db, keep_from, limit);
+    assert_eq!(prune(2).await.unwrap(), 2, "a batch deletes at most its limit");
+    assert_eq!(prune(2).await.unwrap(), 1);
+    assert_eq!(prune(2).await.unwrap(), 0);
+    let left: Vec<i64> = sqlx::query_scalar("SELECT start_at FROM probe_blocks WHERE probe_id = $1 ORDER BY start_at")
+        .bind(id)
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, [keep_from - HOUR / 2, this_hour], "a block still partly inside the keeping stays");
 }
 
 async fn targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes(backend: Backend) {

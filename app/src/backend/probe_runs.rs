@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 use super::db::{decode_word, Backend};
 use super::probes::from_json;
 use super::Db;
-use crate::domain::probes::blocks::{block_start, encode_by_block, CheckRecord};
+use crate::domain::probes::blocks::{block_start, encode_by_block, CheckRecord, BLOCK_MS};
 use crate::domain::probes::definition::ProbeDef;
 use crate::domain::probes::status::{ProbeState, ProbeStatus};
 use crate::domain::probes::summary::Uptime;
@@ -335,4 +335,17 @@ pub async fn recent_uptime(db: &Db, ids: &[i64], now: i64) -> Result<HashMap<i64
         out.insert(probe_id, Uptime { day: share(day), week: share(week), month: None, year: None });
     }
     Ok(out)
+}
+
+/// Deletes up to `limit` hourly blocks that ended before `before` (epoch
+/// ms); returns how many went.
+pub async fn prune_blocks(db: &Db, before: i64, limit: u64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "DELETE FROM probe_blocks WHERE (probe_id, start_at) IN
+           (SELECT probe_id, start_at FROM probe_blocks WHERE start_at + {BLOCK_MS} <= $1 LIMIT {limit})"
+    ))
+    .bind(before)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
 }
