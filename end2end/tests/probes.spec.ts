@@ -69,7 +69,10 @@ test('a lead adds an HTTP probe, sees it go up and then down live, and refused t
     await snapshot(lead, testInfo, 'probe-new-errors');
 
     await lead.getByLabel('URL', { exact: true }).fill(target.url);
+    // One failure makes it down and one success up again, so every step
+    // below follows from one check (slots may add more, never fewer).
     await lead.getByLabel('Failures before down').fill('1');
+    await lead.getByLabel('Successes before up again').fill('1');
     await lead.getByRole('button', { name: 'Add probe' }).click();
     const heading = lead.getByRole('heading', { level: 1 });
     await expect(heading).toContainText('Health endpoint');
