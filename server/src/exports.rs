@@ -24,7 +24,7 @@ use app::domain::access::Action;
 use app::domain::audit::AuditFilter;
 use app::error::AppError;
 
-use crate::files::{attachment, refusal, signed_in, toml_download};
+use crate::files::{attachment, readable_service, refusal, signed_in, toml_download};
 
 /// Entries read ahead of the client; each is a few hundred bytes.
 const CHANNEL_ENTRIES: usize = 256;
@@ -46,17 +46,9 @@ async fn export_probes(
     Extension(auth): Extension<RequestAuth>,
     axum::extract::Path(slug): axum::extract::Path<String>,
 ) -> Response {
-    let me = match signed_in(&auth) {
-        Ok(me) => me,
+    let service_id = match readable_service(&state, &auth, &slug).await {
+        Ok(id) => id,
         Err(answer) => return answer,
-    };
-    if let Err(e) = me.require(Action::ReadDashboard) {
-        return refusal(e);
-    }
-    let service_id = match app::backend::services::find_by_slug(&state.db, &slug).await {
-        Ok(Some(record)) => record.summary.id,
-        Ok(None) => return refusal(AppError::NotFound),
-        Err(e) => return refusal(e.into()),
     };
     match app::backend::probes::definitions(&state.db, service_id).await {
         Ok(defs) => toml_download(&format!("{slug}-probes.toml"), app::domain::probes::toml_file::export(&defs)),

@@ -55,6 +55,17 @@ fn actor<'a>(me: &'a CurrentUser, auth: &'a RequestAuth) -> Actor<'a> {
     Actor { id: me.user.id, name: &me.user.name, client: Some(auth.client()) }
 }
 
+/// The id of service `slug`, for a signed-in caller who may read it;
+/// otherwise the answer to give (sign in, refused, not found).
+pub(crate) async fn readable_service(state: &AppState, auth: &RequestAuth, slug: &str) -> Result<i64, Response> {
+    signed_in(auth)?.require(Action::ReadDashboard).map_err(refusal)?;
+    match services::find_by_slug(&state.db, slug).await {
+        Ok(Some(record)) => Ok(record.summary.id),
+        Ok(None) => Err(refusal(AppError::NotFound)),
+        Err(e) => Err(refusal(e.into())),
+    }
+}
+
 /// The answer for an error that is not about a form field.
 pub(crate) fn refusal(err: AppError) -> Response {
     let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -18,11 +18,9 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 
 use app::backend::caller::RequestAuth;
-use app::backend::{services, AppState};
-use app::domain::access::Action;
-use app::error::AppError;
+use app::backend::AppState;
 
-use crate::files::{refusal, signed_in};
+use crate::files::readable_service;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/services/{slug}/probes/events", get(probe_events))
@@ -33,17 +31,9 @@ async fn probe_events(
     Extension(auth): Extension<RequestAuth>,
     Path(slug): Path<String>,
 ) -> Response {
-    let me = match signed_in(&auth) {
-        Ok(me) => me,
+    let service_id = match readable_service(&state, &auth, &slug).await {
+        Ok(id) => id,
         Err(answer) => return answer,
-    };
-    if let Err(e) = me.require(Action::ReadDashboard) {
-        return refusal(e);
-    }
-    let service_id = match services::find_by_slug(&state.db, &slug).await {
-        Ok(Some(record)) => record.summary.id,
-        Ok(None) => return refusal(AppError::NotFound),
-        Err(e) => return refusal(e.into()),
     };
     let updates = state.probe_updates.subscribe();
     let events = futures_util::stream::unfold(updates, move |mut updates| async move {

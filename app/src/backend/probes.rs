@@ -158,8 +158,25 @@ pub async fn create(db: &Db, actor: Actor<'_>, service_id: i64, def: ProbeDef, n
         }
         Some(None) => {}
     }
+    let id = insert(&mut tx, service_id, &def, actor.id, now).await?;
+    let detail = serde_json::json!({ "probe": id, "definition": def.redacted() });
+    let entry = actor.entry("probe.created", "probe", id, Some(detail.to_string())).for_service(service_id);
+    audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Stores a new probe of `service_id`, pending from `now`; returns its id.
+/// A name the service already uses is a field error.
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    service_id: i64,
+    def: &ProbeDef,
+    created_by: i64,
+    now: i64,
+) -> Result<i64, AppError> {
     let state = ProbeState::new(now);
-    let id: i64 = sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO probes (service_id, name, name_key, kind, target, definition, interval_s, created_by,
                              created_at, updated_at, status, status_since)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) RETURNING id",
@@ -168,20 +185,15 @@ pub async fn create(db: &Db, actor: Actor<'_>, service_id: i64, def: ProbeDef, n
     .bind(&def.name)
     .bind(def.name.to_lowercase())
     .bind(def.kind().as_str())
-    .bind(target_text(&def))
-    .bind(to_json(&def)?)
+    .bind(target_text(def))
+    .bind(to_json(def)?)
     .bind(i64::from(def.interval_secs))
-    .bind(actor.id)
+    .bind(created_by)
     .bind(now)
     .bind(state.status.as_str())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
-    .map_err(unique_name)?;
-    let detail = serde_json::json!({ "probe": id, "definition": def.redacted() });
-    let entry = actor.entry("probe.created", "probe", id, Some(detail.to_string())).for_service(service_id);
-    audit::record(&mut *tx, now, entry).await?;
-    tx.commit().await?;
-    Ok(id)
+    .map_err(unique_name)
 }
 
 /// The stored definition and version of a live probe of the service, locked
@@ -385,24 +397,7 @@ pub async fn import(
             done.replaced += 1;
             continue;
         }
-        sqlx::query(
-            "INSERT INTO probes (service_id, name, name_key, kind, target, definition, interval_s, created_by,
-                                 created_at, updated_at, status, status_since)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9)",
-        )
-        .bind(service_id)
-        .bind(&def.name)
-        .bind(def.name.to_lowercase())
-        .bind(def.kind().as_str())
-        .bind(target_text(def))
-        .bind(to_json(def)?)
-        .bind(i64::from(def.interval_secs))
-        .bind(actor.id)
-        .bind(now)
-        .bind(state.status.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(unique_name)?;
+        insert(&mut tx, service_id, def, actor.id, now).await?;
         done.added += 1;
     }
     let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();

@@ -290,11 +290,9 @@ impl Engine {
     /// Moves the probe's state by a finished check and queues the result.
     fn finish(&mut self, finished: Finished) {
         let Some(slot) = self.slots.get_mut(&finished.id) else { return };
-        if slot.generation == finished.generation {
-            slot.running = false;
-        } else {
+        slot.running = false;
+        if slot.generation != finished.generation {
             // The definition changed while it ran: the result is for the old one.
-            slot.running = false;
             return;
         }
         let record = finished.checked.record;
