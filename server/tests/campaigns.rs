@@ -5,13 +5,17 @@
 
 mod support;
 
-use app::backend::{campaigns, Backend};
+use app::backend::{campaigns, figures, Backend};
 use app::domain::history::day_of;
 use serde_json::Value;
 use support::readiness::*;
 use support::{invalid_field, TestServer};
 
-both_backends!(campaign_progress_follows_the_services, campaign_forms_and_permissions);
+both_backends!(
+    campaign_progress_follows_the_services,
+    campaign_forms_and_permissions,
+    standings_are_stored_paged_and_checked
+);
 
 /// A critical bronze item that needs only "done", and a silver one.
 const SIMPLE: &str = r#"
@@ -242,4 +246,94 @@ async fn campaign_forms_and_permissions(backend: Backend) {
     let checklists: Vec<&str> = choices["items"].as_array().unwrap().iter().map(|c| c[0].as_str().unwrap()).collect();
     assert!(checklists.contains(&"Simple checklist"), "{checklists:?}");
     assert_eq!(server.post_with(&org.lead, "/api/campaigns/one", &[("id", "999")]).await.status(), 404);
+}
+
+async fn detail_after(server: &TestServer, id: i64, after: &str) -> Value {
+    let response =
+        server.post_with(&server.client, "/api/campaigns/one", &[("id", &id.to_string()), ("after", after)]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn standings(server: &TestServer, id: i64) -> Vec<(i64, i64, String)> {
+    sqlx::query_as("SELECT service_id, met, lacks FROM campaign_services WHERE campaign_id = $1 ORDER BY service_id")
+        .bind(id)
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn standings_are_stored_paged_and_checked(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let server = &server;
+    let _org = org(server).await;
+    let simple = create_template(server, SIMPLE).await;
+    let count = campaigns::BEHIND_PAGE + 3;
+    let slugs: Vec<String> = (0..count).map(|n| format!("svc-{n:03}")).collect();
+    for slug in &slugs {
+        service_with(server, slug, simple).await;
+    }
+    let deadline = in_days(server, 30);
+    let form = [("name", "Bronze"), ("goal", "level"), ("level", "bronze"), ("team", "1"), ("deadline", &deadline)];
+    assert_eq!(start(server, &server.client, &form).await.status(), 200);
+    let id = latest_campaign(server).await;
+
+    // One page of the services behind, by name, then the rest after it.
+    let first = detail(server, &server.client, id).await;
+    let page: Vec<String> = behind(&first).into_iter().map(|(slug, _)| slug).collect();
+    assert_eq!(page, slugs[..campaigns::BEHIND_PAGE]);
+    assert_eq!(first["next"].as_str(), Some(slugs[campaigns::BEHIND_PAGE - 1].as_str()));
+    let rest = detail_after(server, id, first["next"].as_str().unwrap()).await;
+    let page: Vec<String> = behind(&rest).into_iter().map(|(slug, _)| slug).collect();
+    assert_eq!(page, slugs[campaigns::BEHIND_PAGE..]);
+    assert!(rest["next"].is_null());
+    assert_eq!(behind(&rest)[0].1, ["Runbook written: not started"]);
+
+    // Ticking an item re-judges that service in the same change.
+    let item = item_by_key(server, &slugs[1], "s.crit").await;
+    assert_eq!(set_status(server, &server.client, item, "done", "").await.status(), 200);
+    let read = detail(server, &server.client, id).await;
+    assert_eq!(read["summary"]["met"].as_u64(), Some(1));
+    assert!(behind(&read).iter().all(|(slug, _)| *slug != slugs[1]));
+
+    // `preflight scores check` agrees with what is stored, and names a
+    // standing changed behind the server's back.
+    let now = server.clock.now_millis();
+    let (_, found) = figures::check(&server.db, now).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    let tampered = service_id(server, &slugs[2]).await;
+    sqlx::query("UPDATE campaign_services SET met = 1 WHERE campaign_id = $1 AND service_id = $2")
+        .bind(id)
+        .bind(tampered)
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+    let (_, found) = figures::check(&server.db, now).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].service.as_str(), found[0].stored.as_str()), (slugs[2].as_str(), "true"));
+
+    // Judging afresh (what the migration does for older campaigns) gives
+    // back the standings the changes stored.
+    sqlx::query("UPDATE campaign_services SET met = 0, lacks = ''").execute(server.db.pool()).await.unwrap();
+    sqlx::query("UPDATE campaign_services SET met = 0, lacks = 'x' WHERE service_id = $1")
+        .bind(tampered)
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+    let mut conn = server.db.pool().acquire().await.unwrap();
+    campaigns::judge_all(&mut conn, now).await.unwrap();
+    drop(conn);
+    let judged = standings(server, id).await;
+    assert_eq!(judged.iter().filter(|(_, met, _)| *met == 1).count(), 1);
+    assert!(judged.iter().all(|(_, met, lacks)| (*met == 1) == lacks.is_empty()), "{judged:?}");
+    assert_eq!(figures::check(&server.db, now).await.unwrap().1, []);
+
+    // An ended campaign keeps the standings it ended with.
+    let id_text = id.to_string();
+    assert_eq!(server.post_with(&server.client, "/api/campaigns/end", &[("id", &id_text)]).await.status(), 200);
+    let before = standings(server, id).await;
+    let item = item_by_key(server, &slugs[3], "s.crit").await;
+    assert_eq!(set_status(server, &server.client, item, "done", "").await.status(), 200);
+    assert_eq!(standings(server, id).await, before);
+    assert_eq!(detail(server, &server.client, id).await["summary"]["met"].as_u64(), Some(1));
 }

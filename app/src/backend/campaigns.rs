@@ -1,8 +1,11 @@
 //! Campaigns: a goal, the services it covers (fixed when it starts) and a
-//! deadline. Progress is read from the stored figures (a level goal) or
-//! the stored item facts (an items goal), so a campaign over 1,000
-//! services is a couple of statements; `campaign_days` keeps one count per
-//! day for the burn-up chart, kept current by [`sweep`].
+//! deadline. Each covered service's standing (meets the goal or not, and
+//! what it lacks) is stored in `campaign_services`: judged for every
+//! service when the campaign starts, then again for one service by
+//! [`restate`] in the transaction that re-scores it. The pages read one
+//! page of stored rows and two counts, whatever the campaign's size;
+//! `campaign_days` keeps one count per day for the burn-up chart, kept
+//! current by [`sweep`]. The rule itself is `domain::campaigns::judge`.
 
 use std::collections::HashMap;
 
@@ -13,17 +16,15 @@ use super::db::{bind_all, decode_word, Bind};
 use super::figures::{FactsRow, FACTS_COLUMNS};
 use super::Db;
 use crate::domain::campaigns::{
-    days_left, level_rank, parse_day, BehindService, Burnup, BurnupDay, CampaignDetail, CampaignSummary, Goal,
+    days_left, judge, parse_day, BehindService, Burnup, BurnupDay, CampaignDetail, CampaignSummary, Goal, GoalItem,
 };
-use crate::domain::checklist::{Level, Severity};
+use crate::domain::checklist::Level;
 use crate::domain::history::day_of;
-use crate::domain::readiness::{standing, ItemFacts};
+use crate::domain::readiness::ItemFacts;
 use crate::error::AppError;
 
 /// Services behind shown per page of the campaign page.
 pub const BEHIND_PAGE: usize = 50;
-/// What a service lacks, at most, in the list (the rest is "and N more").
-const LACKS_SHOWN: usize = 4;
 
 /// The new-campaign form as sent.
 #[derive(Debug, Clone, Default)]
@@ -151,7 +152,8 @@ pub async fn start(
             .await?;
     }
     let record = find_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    record_day(&mut tx, &record, now).await?;
+    judge_campaign(&mut tx, &record, now).await?;
+    record_day(&mut tx, id, now).await?;
     let detail = serde_json::json!({
         "name": campaign.name, "goal": campaign.goal.describe(), "deadline": campaign.deadline,
         "selection": selection, "services": ids.len(),
@@ -253,10 +255,7 @@ struct CampaignRow {
 
 impl CampaignRow {
     fn into_record(self) -> Result<CampaignRecord, sqlx::Error> {
-        let goal = match self.goal_kind.as_str() {
-            "level" => Goal::Level(decode_word(self.goal_level.unwrap_or_default())?),
-            _ => Goal::Items(self.goal_items.unwrap_or_default().lines().map(str::to_string).collect()),
-        };
+        let goal = goal_of(&self.goal_kind, self.goal_level, self.goal_items)?;
         Ok(CampaignRecord {
             id: self.id,
             name: self.name,
@@ -269,6 +268,14 @@ impl CampaignRow {
             ended: self.ended_at.is_some(),
         })
     }
+}
+
+/// A goal as the campaigns table stores it.
+fn goal_of(kind: &str, level: Option<String>, items: Option<String>) -> Result<Goal, sqlx::Error> {
+    Ok(match kind {
+        "level" => Goal::Level(decode_word(level.unwrap_or_default())?),
+        _ => Goal::Items(items.unwrap_or_default().lines().map(str::to_string).collect()),
+    })
 }
 
 const CAMPAIGN_COLUMNS: &str = "c.id, c.name, c.goal_kind, c.goal_level, c.goal_items, c.selection, c.deadline,
@@ -288,123 +295,27 @@ pub async fn find(db: &Db, id: i64) -> Result<Option<CampaignRecord>, sqlx::Erro
     find_in(&mut conn, id).await
 }
 
-/// One covered, live service and whether it meets the goal.
-#[derive(Debug, Clone)]
-pub struct ServiceProgress {
-    pub service_id: i64,
-    pub slug: String,
-    pub name: String,
-    pub team_id: i64,
-    pub team_name: String,
-    pub score: Option<u32>,
-    pub level: Option<Level>,
-    pub met: bool,
-    /// For an items goal, what is missing (already known from the facts).
-    pub lacks: Vec<String>,
+/// A covered service's stored standing, `lacks` one per line.
+fn encode_lacks(lacks: &[String]) -> String {
+    lacks.iter().map(|l| l.replace('\n', " ")).collect::<Vec<_>>().join("\n")
 }
 
-/// Where a campaign stands now.
-pub struct Progress {
-    /// Every live covered service with whether it meets the goal, by name.
-    pub services: Vec<ServiceProgress>,
-    /// For an items goal, "Checklist: item title" of each goal item, in
-    /// the goal's order (empty for a level goal).
-    pub goal_items: Vec<String>,
+fn decode_lacks(text: &str) -> Vec<String> {
+    text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
-/// Every live service of the campaign with whether it meets the goal now.
-pub async fn progress(conn: &mut AnyConnection, campaign: &CampaignRecord, now: i64) -> Result<Progress, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.slug, s.name, s.team_id, t.name AS team_name, s.score, s.level
-         FROM campaign_services cs JOIN services s ON s.id = cs.service_id JOIN teams t ON t.id = s.team_id
-         WHERE cs.campaign_id = $1 AND s.archived_at IS NULL ORDER BY s.name_key, s.slug",
-    )
-    .bind(campaign.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut services = Vec::with_capacity(rows.len());
-    for row in rows {
-        let level: Option<String> = row.try_get("level")?;
-        let level = level.map(decode_word::<Level>).transpose()?;
-        services.push(ServiceProgress {
-            service_id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            team_id: row.try_get("team_id")?,
-            team_name: row.try_get("team_name")?,
-            score: row.try_get::<Option<i64>, _>("score")?.map(|s| s.clamp(0, 100) as u32),
-            level,
-            met: false,
-            lacks: Vec::new(),
-        });
-    }
-    let mut goal_items = Vec::new();
-    match &campaign.goal {
-        Goal::Level(goal) => {
-            for s in &mut services {
-                s.met = level_rank(s.level) >= level_rank(Some(*goal));
-            }
-        }
-        Goal::Items(keys) => {
-            // One indexed lookup per goal item and service: the service's
-            // template (service_id, template_id), then its item
-            // (service_template_id, key); never a scan of every item.
-            let mut facts = Vec::new();
-            for key in keys {
-                let Some((template, item)) = key.split_once('/') else { continue };
-                let source = "FROM campaign_services cs
-                     JOIN services s ON s.id = cs.service_id
-                     JOIN templates t ON t.key = $2
-                     JOIN service_templates st ON st.service_id = cs.service_id AND st.template_id = t.id
-                     JOIN service_items si ON si.service_template_id = st.id AND si.key = $3
-                     JOIN template_items ti ON ti.id = si.template_item_id
-                     WHERE cs.campaign_id = $1 AND s.archived_at IS NULL AND si.removed_at IS NULL";
-                let binds = [Bind::Int(campaign.id), Bind::Text(template.into()), Bind::Text(item.into())];
-                facts.extend(item_facts(conn, source, &binds, now).await?);
-            }
-            let mut by_service: HashMap<i64, HashMap<&str, &CampaignItem>> = HashMap::new();
-            for item in &facts {
-                by_service.entry(item.service_id).or_default().insert(item.goal_key.as_str(), item);
-            }
-            let titles = goal_titles(conn, keys).await?;
-            for s in &mut services {
-                let found = by_service.get(&s.service_id);
-                for key in keys {
-                    let title = titles.get(key).cloned().unwrap_or_else(|| key.clone());
-                    match found.and_then(|items| items.get(key.as_str())) {
-                        Some(item) if item.lack.is_none() => {}
-                        Some(item) => s.lacks.push(format!("{title}: {}", item.lack.clone().unwrap_or_default())),
-                        None => s.lacks.push(format!("{title}: its checklist is not applied")),
-                    }
-                }
-                s.met = s.lacks.is_empty();
-            }
-            goal_items = keys.iter().map(|k| titles.get(k).cloned().unwrap_or_else(|| k.clone())).collect();
-        }
-    }
-    Ok(Progress { services, goal_items })
-}
-
-/// An item of a covered service, with what it lacks (`None` when it
-/// passes or does not apply).
+/// An item of a covered service, as judging reads it.
 struct CampaignItem {
     service_id: i64,
     goal_key: String,
     title: String,
-    severity: Severity,
-    level: Level,
-    lack: Option<String>,
+    facts: ItemFacts,
 }
 
-/// Items with their standing at `now`, from `source`: the SQL after the
-/// SELECT list, over `si`, `s`, `t` and `ti`, with `binds` for its
-/// parameters. One statement.
-async fn item_facts(
-    conn: &mut AnyConnection,
-    source: &str,
-    binds: &[Bind],
-    now: i64,
-) -> Result<Vec<CampaignItem>, sqlx::Error> {
+/// Items with their stored facts, from `source`: the SQL after the SELECT
+/// list, over `si`, `s`, `t` and `ti`, with `binds` for its parameters.
+/// One statement.
+async fn item_facts(conn: &mut AnyConnection, source: &str, binds: &[Bind]) -> Result<Vec<CampaignItem>, sqlx::Error> {
     let sql = format!(
         "SELECT {FACTS_COLUMNS}, si.has_link, si.has_file, si.approvals, si.waiver_expires_at,
                 si.service_id, s.tier, ti.title, t.key || '/' || si.key AS goal_key
@@ -414,16 +325,12 @@ async fn item_facts(
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         let tier: i64 = row.try_get("tier")?;
-        let (_, facts): (i64, ItemFacts) = FactsRow::from_row(row)?.into_facts(tier as u8)?;
-        let standing = standing(&facts, now);
-        let lack = (standing.counts() && !standing.passes()).then(|| standing.describe());
+        let (_, facts) = FactsRow::from_row(row)?.into_facts(tier as u8)?;
         items.push(CampaignItem {
             service_id: row.try_get("service_id")?,
             goal_key: row.try_get("goal_key")?,
             title: row.try_get("title")?,
-            severity: facts.severity,
-            level: facts.level,
-            lack,
+            facts,
         });
     }
     Ok(items)
@@ -452,78 +359,323 @@ async fn goal_titles(conn: &mut AnyConnection, keys: &[String]) -> Result<HashMa
     Ok(rows.into_iter().map(|(key, checklist, title)| (key, format!("{checklist}: {title}"))).collect())
 }
 
-/// What each of `service_ids` lacks for a level goal: its counting items
-/// at `goal` or below that do not pass, most severe first.
-async fn level_lacks(
+/// The goal items' titles, falling back to the key for an item no live
+/// template has any more.
+fn title_of(titles: &HashMap<String, String>) -> impl Fn(&str) -> String + '_ {
+    |key| titles.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+/// Every covered service of `campaign` (archived ones too, so a restored
+/// service reads right at once) with its standing at `now`, judged from
+/// the stored levels and item facts: (service id, met, lacks).
+async fn judge_services(
     conn: &mut AnyConnection,
-    goal: Level,
-    service_ids: &[i64],
+    campaign: &CampaignRecord,
     now: i64,
-) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
-    if service_ids.is_empty() {
-        return Ok(HashMap::new());
+) -> Result<Vec<(i64, bool, Vec<String>)>, sqlx::Error> {
+    let covered: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT cs.service_id, s.level FROM campaign_services cs JOIN services s ON s.id = cs.service_id
+         WHERE cs.campaign_id = $1 ORDER BY cs.service_id",
+    )
+    .bind(campaign.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (items, titles) = match &campaign.goal {
+        Goal::Level(goal) => {
+            // Only services below the goal lack anything, and only their
+            // items at the goal's level or below.
+            let quoted = |levels: &mut dyn Iterator<Item = &Level>| {
+                levels.map(|l| format!("'{}'", l.as_str())).collect::<Vec<_>>().join(",")
+            };
+            let below = quoted(&mut Level::ALL.iter().filter(|l| **l < *goal));
+            let up_to = quoted(&mut Level::ALL.iter().filter(|l| **l <= *goal));
+            let level_below = if below.is_empty() {
+                "s.level IS NULL".to_string()
+            } else {
+                format!("(s.level IS NULL OR s.level IN ({below}))")
+            };
+            let source = format!(
+                "FROM campaign_services cs
+                 JOIN services s ON s.id = cs.service_id
+                 JOIN service_items si ON si.service_id = cs.service_id
+                 JOIN service_templates st ON st.id = si.service_template_id
+                 JOIN templates t ON t.id = st.template_id
+                 JOIN template_items ti ON ti.id = si.template_item_id
+                 WHERE cs.campaign_id = $1 AND {level_below} AND si.removed_at IS NULL AND ti.level IN ({up_to})"
+            );
+            (item_facts(conn, &source, &[Bind::Int(campaign.id)]).await?, HashMap::new())
+        }
+        Goal::Items(keys) => {
+            // One indexed lookup per goal item and service: the service's
+            // template (service_id, template_id), then its item
+            // (service_template_id, key); never a scan of every item.
+            let mut items = Vec::new();
+            for key in keys {
+                let Some((template, item)) = key.split_once('/') else { continue };
+                let source = "FROM campaign_services cs
+                     JOIN services s ON s.id = cs.service_id
+                     JOIN templates t ON t.key = $2
+                     JOIN service_templates st ON st.service_id = cs.service_id AND st.template_id = t.id
+                     JOIN service_items si ON si.service_template_id = st.id AND si.key = $3
+                     JOIN template_items ti ON ti.id = si.template_item_id
+                     WHERE cs.campaign_id = $1 AND si.removed_at IS NULL";
+                let binds = [Bind::Int(campaign.id), Bind::Text(template.into()), Bind::Text(item.into())];
+                items.extend(item_facts(conn, source, &binds).await?);
+            }
+            (items, goal_titles(conn, keys).await?)
+        }
+    };
+    let mut by_service: HashMap<i64, Vec<GoalItem>> = HashMap::new();
+    for item in &items {
+        by_service.entry(item.service_id).or_default().push(GoalItem {
+            key: &item.goal_key,
+            title: &item.title,
+            facts: &item.facts,
+        });
     }
-    let ids: Vec<String> = service_ids.iter().map(i64::to_string).collect();
-    let levels: Vec<String> = Level::ALL.iter().filter(|l| **l <= goal).map(|l| format!("'{}'", l.as_str())).collect();
-    // From the page's services' own items (by the service index), not
-    // from the whole campaign's.
-    let source = format!(
-        "FROM service_items si
-         JOIN services s ON s.id = si.service_id
+    let titles = title_of(&titles);
+    let mut judged = Vec::with_capacity(covered.len());
+    for (service_id, level) in covered {
+        let level = level.map(decode_word::<Level>).transpose()?;
+        let items = by_service.get(&service_id).map_or(&[][..], Vec::as_slice);
+        let (met, lacks) = judge(&campaign.goal, level, items, &titles, now);
+        judged.push((service_id, met, lacks));
+    }
+    Ok(judged)
+}
+
+async fn store_standing(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+    service_id: i64,
+    met: bool,
+    lacks: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE campaign_services SET met = $1, lacks = $2 WHERE campaign_id = $3 AND service_id = $4")
+        .bind(i64::from(met))
+        .bind(encode_lacks(lacks))
+        .bind(campaign_id)
+        .bind(service_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Judges and stores every covered service's standing (when a campaign
+/// starts).
+async fn judge_campaign(conn: &mut AnyConnection, campaign: &CampaignRecord, now: i64) -> Result<(), sqlx::Error> {
+    for (service_id, met, lacks) in judge_services(conn, campaign, now).await? {
+        store_standing(conn, campaign.id, service_id, met, &lacks).await?;
+    }
+    Ok(())
+}
+
+/// Judges every campaign's services afresh (the migration that added the
+/// stored standings).
+pub async fn judge_all(conn: &mut AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+    let rows: Vec<CampaignRow> =
+        sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} ORDER BY c.id")).fetch_all(&mut *conn).await?;
+    for row in rows {
+        judge_campaign(conn, &row.into_record()?, now).await?;
+    }
+    Ok(())
+}
+
+/// Re-judges service `service_id` for every running campaign that covers
+/// it, from the items just scored (`ids` with their `facts`) and its new
+/// `level`, and stores the standings that changed. Called by
+/// `figures::refresh_service` in the transaction of the change, so the
+/// campaign pages read stored rows; a service in no running campaign
+/// costs one indexed lookup.
+pub async fn restate(
+    conn: &mut AnyConnection,
+    service_id: i64,
+    level: Option<Level>,
+    ids: &[i64],
+    facts: &[ItemFacts],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    #[derive(FromRow)]
+    struct Covering {
+        id: i64,
+        goal_kind: String,
+        goal_level: Option<String>,
+        goal_items: Option<String>,
+        met: i64,
+        lacks: String,
+    }
+    let covering: Vec<Covering> = sqlx::query_as(
+        "SELECT c.id, c.goal_kind, c.goal_level, c.goal_items, cs.met, cs.lacks
+         FROM campaign_services cs JOIN campaigns c ON c.id = cs.campaign_id
+         WHERE cs.service_id = $1 AND c.ended_at IS NULL ORDER BY c.id",
+    )
+    .bind(service_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if covering.is_empty() {
+        return Ok(());
+    }
+    let names: HashMap<i64, (String, String)> = sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT si.id, t.key || '/' || si.key, ti.title
+         FROM service_items si
          JOIN service_templates st ON st.id = si.service_template_id
          JOIN templates t ON t.id = st.template_id
          JOIN template_items ti ON ti.id = si.template_item_id
-         WHERE si.service_id IN ({}) AND si.removed_at IS NULL AND ti.level IN ({})",
-        ids.join(","),
-        levels.join(",")
-    );
-    let mut items = item_facts(conn, &source, &[], now).await?;
-    items.retain(|i| i.lack.is_some());
-    items.sort_by_key(|i| (i.severity, i.level));
-    let mut lacks: HashMap<i64, Vec<String>> = HashMap::new();
-    for item in items {
-        lacks.entry(item.service_id).or_default().push(format!("{}: {}", item.title, item.lack.unwrap_or_default()));
+         WHERE si.service_id = $1 AND si.removed_at IS NULL",
+    )
+    .bind(service_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, key, title)| (id, (key, title)))
+    .collect();
+    let items: Vec<GoalItem> = ids
+        .iter()
+        .zip(facts)
+        .filter_map(|(id, facts)| names.get(id).map(|(key, title)| GoalItem { key, title, facts }))
+        .collect();
+    let goals: Vec<Goal> = covering
+        .iter()
+        .map(|c| goal_of(&c.goal_kind, c.goal_level.clone(), c.goal_items.clone()))
+        .collect::<Result<_, _>>()?;
+    let mut keys: Vec<String> =
+        goals.iter().flat_map(|g| if let Goal::Items(keys) = g { keys.clone() } else { Vec::new() }).collect();
+    keys.sort();
+    keys.dedup();
+    let titles = goal_titles(conn, &keys).await?;
+    let titles = title_of(&titles);
+    for (campaign, goal) in covering.iter().zip(&goals) {
+        let (met, lacks) = judge(goal, level, &items, &titles, now);
+        if i64::from(met) != campaign.met || encode_lacks(&lacks) != campaign.lacks {
+            store_standing(conn, campaign.id, service_id, met, &lacks).await?;
+        }
     }
-    Ok(lacks)
+    Ok(())
+}
+
+/// Each running campaign's stored "meets the goal" that disagrees with
+/// judging the stored figures now: (service slug, what, stored, computed),
+/// for `preflight scores check`. The lacks are display text (titles can
+/// be renamed by a later template version) and are not compared.
+pub async fn check(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    let rows: Vec<CampaignRow> =
+        sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} WHERE c.ended_at IS NULL ORDER BY c.id"))
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut found = Vec::new();
+    for row in rows {
+        let campaign = row.into_record()?;
+        let stored: HashMap<i64, (String, i64)> = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT cs.service_id, s.slug, cs.met FROM campaign_services cs
+             JOIN services s ON s.id = cs.service_id WHERE cs.campaign_id = $1",
+        )
+        .bind(campaign.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, slug, met)| (id, (slug, met)))
+        .collect();
+        for (service_id, met, _) in judge_services(conn, &campaign, now).await? {
+            let Some((slug, stored_met)) = stored.get(&service_id) else { continue };
+            if (*stored_met != 0) != met {
+                let what = format!("meets the goal of campaign {}", campaign.id);
+                found.push((slug.clone(), what, (*stored_met != 0).to_string(), met.to_string()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// How many covered live services meet the goal, and how many there are.
+async fn counts(conn: &mut AnyConnection, campaign_id: i64) -> Result<(u32, u32), sqlx::Error> {
+    let (met, total): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN cs.met = 1 THEN 1 END), COUNT(*)
+         FROM campaign_services cs JOIN services s ON s.id = cs.service_id
+         WHERE cs.campaign_id = $1 AND s.archived_at IS NULL",
+    )
+    .bind(campaign_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((met as u32, total as u32))
+}
+
+/// A covered live service behind the goal, as stored.
+#[derive(FromRow)]
+struct BehindRow {
+    slug: String,
+    name: String,
+    team_id: i64,
+    team_name: String,
+    score: Option<i64>,
+    level: Option<String>,
+    lacks: String,
+}
+
+/// The covered live services behind the goal, by name: after `after`
+/// (a slug) and at most `limit` of them, when given.
+async fn behind_rows(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+    after: Option<&str>,
+    limit: Option<usize>,
+) -> Result<Vec<BehindRow>, sqlx::Error> {
+    let mut binds = vec![Bind::Int(campaign_id)];
+    let mut sql = String::from(
+        "SELECT s.slug, s.name, s.team_id, t.name AS team_name, s.score, s.level, cs.lacks
+         FROM campaign_services cs JOIN services s ON s.id = cs.service_id JOIN teams t ON t.id = s.team_id
+         WHERE cs.campaign_id = $1 AND cs.met = 0 AND s.archived_at IS NULL",
+    );
+    let position: Option<String> = match after {
+        Some(slug) => {
+            sqlx::query_scalar("SELECT name_key FROM services WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    if let (Some(name_key), Some(slug)) = (position, after) {
+        sql.push_str(" AND (s.name_key > $2 OR (s.name_key = $2 AND s.slug > $3))");
+        binds.extend([Bind::Text(name_key), Bind::Text(slug.to_string())]);
+    }
+    sql.push_str(" ORDER BY s.name_key, s.slug");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    bind_all(sqlx::query_as(&sql), &binds).fetch_all(&mut *conn).await
 }
 
 /// Stores how many services meet the goal today (one row per day, the
 /// latest count wins).
-async fn record_day(conn: &mut AnyConnection, campaign: &CampaignRecord, now: i64) -> Result<(u32, u32), sqlx::Error> {
-    let services = progress(conn, campaign, now).await?.services;
-    let met = services.iter().filter(|s| s.met).count() as u32;
-    let total = services.len() as u32;
+async fn record_day(conn: &mut AnyConnection, campaign_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    let (met, total) = counts(conn, campaign_id).await?;
     sqlx::query(
         "INSERT INTO campaign_days (campaign_id, day, met, total) VALUES ($1, $2, $3, $4)
          ON CONFLICT (campaign_id, day) DO UPDATE SET met = excluded.met, total = excluded.total",
     )
-    .bind(campaign.id)
+    .bind(campaign_id)
     .bind(day_of(now))
     .bind(i64::from(met))
     .bind(i64::from(total))
     .execute(&mut *conn)
     .await?;
-    Ok((met, total))
+    Ok(())
 }
 
 /// Brings today's burn-up row of every running campaign up to date (from
 /// housekeeping). Returns how many campaigns it counted.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
-    let rows: Vec<CampaignRow> =
-        sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} WHERE c.ended_at IS NULL ORDER BY c.id"))
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut counted = 0;
-    for row in rows {
-        record_day(&mut conn, &row.into_record()?, now).await?;
-        counted += 1;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM campaigns WHERE ended_at IS NULL ORDER BY id").fetch_all(&mut *conn).await?;
+    for id in &ids {
+        record_day(&mut conn, *id, now).await?;
     }
-    Ok(counted)
+    Ok(ids.len() as u64)
 }
 
 /// Every campaign, running ones first (soonest deadline first), with its
-/// progress now.
+/// progress now. Two statements, however many campaigns.
 pub async fn list(db: &Db, now: i64) -> Result<Vec<CampaignSummary>, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
@@ -531,30 +683,41 @@ pub async fn list(db: &Db, now: i64) -> Result<Vec<CampaignSummary>, sqlx::Error
     ))
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let record = row.into_record()?;
-        let services = progress(&mut conn, &record, now).await?.services;
-        out.push(summary(&record, &services, now));
-    }
-    Ok(out)
+    let counts: HashMap<i64, (i64, i64)> = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT cs.campaign_id, COUNT(CASE WHEN cs.met = 1 THEN 1 END), COUNT(*)
+         FROM campaign_services cs JOIN services s ON s.id = cs.service_id
+         WHERE s.archived_at IS NULL GROUP BY cs.campaign_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, met, total)| (id, (met, total)))
+    .collect();
+    rows.into_iter()
+        .map(|row| {
+            let record = row.into_record()?;
+            let (met, total) = counts.get(&record.id).copied().unwrap_or((0, 0));
+            Ok(summary(&record, met as u32, total as u32, now))
+        })
+        .collect()
 }
 
-fn summary(record: &CampaignRecord, services: &[ServiceProgress], now: i64) -> CampaignSummary {
+fn summary(record: &CampaignRecord, met: u32, total: u32, now: i64) -> CampaignSummary {
     CampaignSummary {
         id: record.id,
         name: record.name.clone(),
         goal: record.goal.describe(),
         deadline: record.deadline.clone(),
         ended: record.ended,
-        met: services.iter().filter(|s| s.met).count() as u32,
-        total: services.len() as u32,
+        met,
+        total,
         days_left: days_left(&record.deadline, now),
     }
 }
 
 /// The campaign page: progress, the burn-up and one page of the services
-/// behind (by name, after the slug `after`).
+/// behind (by name, after the slug `after`), read from the stored
+/// standings.
 pub async fn detail(
     db: &Db,
     record: &CampaignRecord,
@@ -563,51 +726,36 @@ pub async fn detail(
     now: i64,
 ) -> Result<CampaignDetail, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
-    let Progress { services, goal_items } = progress(&mut conn, record, now).await?;
-    let summary = summary(record, &services, now);
-    let behind_all: Vec<&ServiceProgress> = services.iter().filter(|s| !s.met).collect();
-    let start = match after {
-        Some(slug) => behind_all.iter().position(|s| s.slug == slug).map_or(0, |i| i + 1),
-        None => 0,
+    let (met, total) = counts(&mut conn, record.id).await?;
+    let summary = summary(record, met, total, now);
+    let mut rows = behind_rows(&mut conn, record.id, after, Some(BEHIND_PAGE + 1)).await?;
+    // One row more than a page says whether there is a next page.
+    let next = if rows.len() > BEHIND_PAGE {
+        rows.truncate(BEHIND_PAGE);
+        rows.last().map(|r| r.slug.clone())
+    } else {
+        None
     };
-    let page: Vec<&ServiceProgress> = behind_all.iter().skip(start).take(BEHIND_PAGE).copied().collect();
-    let next = (start + page.len() < behind_all.len()).then(|| page.last().map(|s| s.slug.clone())).flatten();
-    let mut level_lacks = match &record.goal {
-        Goal::Level(goal) => {
-            let ids: Vec<i64> = page.iter().map(|s| s.service_id).collect();
-            level_lacks(&mut conn, *goal, &ids, now).await?
-        }
-        Goal::Items(_) => HashMap::new(),
-    };
-    let behind = page
+    let behind = rows
         .into_iter()
-        .map(|s| {
-            let mut lacks = match &record.goal {
-                Goal::Level(goal) => {
-                    let mut lacks = level_lacks.remove(&s.service_id).unwrap_or_default();
-                    if lacks.is_empty() {
-                        // Nothing counts yet: no checklist with items at that level.
-                        lacks.push(format!("no items at {} or below are counted yet", goal.label()));
-                    }
-                    lacks
-                }
-                Goal::Items(_) => s.lacks.clone(),
-            };
-            if lacks.len() > LACKS_SHOWN {
-                let more = lacks.len() - (LACKS_SHOWN - 1);
-                lacks.truncate(LACKS_SHOWN - 1);
-                lacks.push(format!("and {more} more"));
-            }
-            BehindService {
-                slug: s.slug.clone(),
-                name: s.name.clone(),
-                team_name: s.team_name.clone(),
-                score: s.score,
-                level: s.level,
-                lacks,
-            }
+        .map(|row| {
+            Ok(BehindService {
+                slug: row.slug,
+                name: row.name,
+                team_name: row.team_name,
+                score: row.score.map(|s| s.clamp(0, 100) as u32),
+                level: row.level.map(decode_word::<Level>).transpose()?,
+                lacks: decode_lacks(&row.lacks),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let goal_items = match &record.goal {
+        Goal::Items(keys) => {
+            let titles = goal_titles(&mut conn, keys).await?;
+            keys.iter().map(|k| title_of(&titles)(k)).collect()
+        }
+        Goal::Level(_) => Vec::new(),
+    };
     let days: Vec<(i64, i64, i64)> =
         sqlx::query_as("SELECT day, met, total FROM campaign_days WHERE campaign_id = $1 ORDER BY day")
             .bind(record.id)
@@ -661,7 +809,7 @@ pub async fn end(db: &Db, actor: Actor<'_>, campaign_id: i64, now: i64) -> Resul
     if record.ended {
         return Err(AppError::Conflict);
     }
-    record_day(&mut tx, &record, now).await?;
+    record_day(&mut tx, record.id, now).await?;
     sqlx::query("UPDATE campaigns SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(campaign_id)
@@ -672,16 +820,14 @@ pub async fn end(db: &Db, actor: Actor<'_>, campaign_id: i64, now: i64) -> Resul
     Ok(())
 }
 
-/// The campaign's running services behind, grouped by the leads of their
-/// teams: (lead user id, [(service name, slug, what it lacks)]), for the
+/// The campaign's services behind, grouped by the leads of their teams:
+/// (lead user id, [(service name and slug, what it lacks)]), for the
 /// weekly reminder.
 pub async fn behind_by_lead(
     conn: &mut AnyConnection,
     campaign: &CampaignRecord,
-    now: i64,
 ) -> Result<Vec<(i64, Vec<(String, String)>)>, sqlx::Error> {
-    let services = progress(conn, campaign, now).await?.services;
-    let behind: Vec<&ServiceProgress> = services.iter().filter(|s| !s.met).collect();
+    let behind = behind_rows(conn, campaign.id, None, None).await?;
     if behind.is_empty() {
         return Ok(Vec::new());
     }
@@ -700,19 +846,20 @@ pub async fn behind_by_lead(
     .await?;
     let mut by_lead: Vec<(i64, Vec<(String, String)>)> = Vec::new();
     for (team_id, user_id) in leads {
-        let lines = behind.iter().filter(|s| s.team_id == team_id).map(|s| {
-            let what = match (&campaign.goal, s.lacks.is_empty()) {
-                (Goal::Level(goal), _) => {
-                    format!("at {} now, needs {}", s.level.map_or("no level", |l| l.label()), goal.label())
+        let mut lines = Vec::new();
+        for s in behind.iter().filter(|s| s.team_id == team_id) {
+            let what = match &campaign.goal {
+                Goal::Level(goal) => {
+                    let level = s.level.clone().map(decode_word::<Level>).transpose()?;
+                    format!("at {} now, needs {}", level.map_or("no level", |l| l.label()), goal.label())
                 }
-                (Goal::Items(_), false) => s.lacks.join("; "),
-                (Goal::Items(_), true) => String::new(),
+                Goal::Items(_) => decode_lacks(&s.lacks).join("; "),
             };
-            (format!("{} ({})", s.name, s.slug), what)
-        });
+            lines.push((format!("{} ({})", s.name, s.slug), what));
+        }
         match by_lead.iter_mut().find(|(id, _)| *id == user_id) {
             Some((_, list)) => list.extend(lines),
-            None => by_lead.push((user_id, lines.collect())),
+            None => by_lead.push((user_id, lines)),
         }
     }
     Ok(by_lead)

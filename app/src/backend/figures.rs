@@ -188,6 +188,7 @@ pub async fn refresh_service(conn: &mut AnyConnection, service_id: i64, now: i64
     .execute(&mut *conn)
     .await?;
     super::history::record(conn, service_id, team_id, &before, &figures, now).await?;
+    super::campaigns::restate(conn, service_id, figures.level, &ids, &facts, now).await?;
     if before.ready && !figures.ready {
         let reasons = blocking_reasons(conn, &ids, &facts, &card, now).await?;
         super::notifications::gate_regressed(conn, service_id, &reasons, now).await?;
@@ -360,6 +361,10 @@ pub async fn check(db: &Db, now: i64) -> Result<(usize, Vec<Disagreement>), sqlx
         };
         let show = |f: &Figures| format!("{f:?}");
         differs("figures".into(), show(&stored), show(&computed));
+    }
+    // Campaign standings against the figures just checked.
+    for (service, what, stored, computed) in super::campaigns::check(&mut conn, now).await? {
+        found.push(Disagreement { service, what, stored, computed });
     }
     Ok((services.len(), found))
 }

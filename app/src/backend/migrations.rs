@@ -21,6 +21,8 @@ static POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The migration that turns the audit trail into a hash chain.
 const AUDIT_CHAIN_VERSION: i64 = 7;
+/// The migration that stores each campaign service's standing.
+const CAMPAIGN_STANDING_VERSION: i64 = 13;
 
 /// Arbitrary constant naming Preflight's migration lock in PostgreSQL.
 const PG_MIGRATION_LOCK: i64 = 0x5052_4546_4c49_4748; // "PREFLIGH"
@@ -136,6 +138,11 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<MigrationReport, M
             // Entries written before the chain existed join it now, in the
             // same transaction as the columns that hold their hashes.
             super::audit::seal_unchained(&mut tx).await.map_err(failed)?;
+        }
+        if m.version == CAMPAIGN_STANDING_VERSION {
+            // Campaigns started before standings were stored are judged
+            // now (ended ones as they stand today: the best there is).
+            super::campaigns::judge_all(&mut tx, Clock::system().now_millis()).await.map_err(failed)?;
         }
     }
     tx.commit().await.map_err(History)?;

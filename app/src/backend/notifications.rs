@@ -221,7 +221,7 @@ async fn queue_reminder(db: &Db, campaign_id: i64, period: &str, now: i64) -> Re
     let Some(campaign) = campaigns::find_in(&mut tx, campaign_id).await? else {
         return Ok(0);
     };
-    let by_lead = campaigns::behind_by_lead(&mut tx, &campaign, now).await?;
+    let by_lead = campaigns::behind_by_lead(&mut tx, &campaign).await?;
     let days_left = crate::domain::campaigns::days_left(&campaign.deadline, now);
     let when = match days_left {
         d if d > 1 => format!("{d} days left, until {}", campaign.deadline),

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::checklist::Level;
 use super::history::{day_label, MILLIS_PER_DAY};
+use super::readiness::{standing, ItemFacts};
+
+/// What a service lacks, at most, as stored and shown (the rest is "and N
+/// more").
+pub const LACKS_SHOWN: usize = 4;
 
 /// What every service of a campaign must reach.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +31,69 @@ impl Goal {
             Goal::Items(items) => format!("Every service satisfies {} chosen items", items.len()),
         }
     }
+}
+
+/// One item of a service, as a campaign goal reads it.
+pub struct GoalItem<'a> {
+    /// 'template-key/item-key'.
+    pub key: &'a str,
+    pub title: &'a str,
+    pub facts: &'a ItemFacts,
+}
+
+/// Whether a service meets `goal` at `now`, and what it lacks (at most
+/// [`LACKS_SHOWN`] lines, most severe first for a level goal, in the
+/// goal's order for an items goal). `level` is the service's level;
+/// `items` may be all of its items or only those the goal reads;
+/// `titles` names each goal item ("Web application: TLS everywhere").
+pub fn judge(
+    goal: &Goal,
+    level: Option<Level>,
+    items: &[GoalItem],
+    titles: &dyn Fn(&str) -> String,
+    now: i64,
+) -> (bool, Vec<String>) {
+    let lacking = |item: &GoalItem| {
+        let standing = standing(item.facts, now);
+        (standing.counts() && !standing.passes()).then(|| standing.describe())
+    };
+    let (met, lacks) = match goal {
+        Goal::Level(goal) => {
+            if level_rank(level) >= level_rank(Some(*goal)) {
+                return (true, Vec::new());
+            }
+            let mut behind: Vec<(&GoalItem, String)> =
+                items.iter().filter(|i| i.facts.level <= *goal).filter_map(|i| Some((i, lacking(i)?))).collect();
+            behind.sort_by_key(|(i, _)| (i.facts.severity, i.facts.level));
+            let mut lacks: Vec<String> = behind.iter().map(|(i, why)| format!("{}: {why}", i.title)).collect();
+            if lacks.is_empty() {
+                // Nothing counts yet: no checklist with items at that level.
+                lacks.push(format!("no items at {} or below are counted yet", goal.label()));
+            }
+            (false, lacks)
+        }
+        Goal::Items(keys) => {
+            let lacks: Vec<String> = keys
+                .iter()
+                .filter_map(|key| match items.iter().find(|i| i.key == key) {
+                    Some(item) => lacking(item).map(|why| format!("{}: {why}", titles(key))),
+                    None => Some(format!("{}: its checklist is not applied", titles(key))),
+                })
+                .collect();
+            (lacks.is_empty(), lacks)
+        }
+    };
+    (met, shorten_lacks(lacks))
+}
+
+/// The first lacks and "and N more" for the rest, in [`LACKS_SHOWN`] lines.
+fn shorten_lacks(mut lacks: Vec<String>) -> Vec<String> {
+    if lacks.len() > LACKS_SHOWN {
+        let more = lacks.len() - (LACKS_SHOWN - 1);
+        lacks.truncate(LACKS_SHOWN - 1);
+        lacks.push(format!("and {more} more"));
+    }
+    lacks
 }
 
 /// A level's rank, for "this level or higher" (`None` ranks lowest).
@@ -262,6 +330,8 @@ pub fn parse_day(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::checklist::{EvidenceRule, Severity};
+    use crate::domain::readiness::ItemStatus;
 
     fn burnup(days: &[(i64, u32, u32)]) -> Burnup {
         Burnup {
@@ -343,5 +413,77 @@ mod tests {
     fn higher_levels_rank_higher() {
         assert!(level_rank(Some(Level::Gold)) > level_rank(Some(Level::Silver)));
         assert!(level_rank(Some(Level::Bronze)) > level_rank(None));
+    }
+
+    /// An item of `level` and `severity`, done and complete when `done`.
+    fn facts(level: Level, severity: Severity, done: bool) -> ItemFacts {
+        ItemFacts {
+            severity,
+            level,
+            evidence: EvidenceRule::None,
+            approvals_required: 0,
+            valid_days: 0,
+            auto: None,
+            applies: true,
+            status: if done { ItemStatus::Done } else { ItemStatus::NotStarted },
+            not_applicable_accepted: false,
+            has_link: false,
+            has_file: false,
+            approvals: 0,
+            complete_since: done.then_some(0),
+            rejection: None,
+            waiver_expires_at: None,
+        }
+    }
+
+    fn title(key: &str) -> String {
+        format!("Checklist: {key}")
+    }
+
+    #[test]
+    fn a_level_goal_lists_what_is_behind_at_or_below_it_most_severe_first() {
+        let low = facts(Level::Bronze, Severity::Low, false);
+        let critical = facts(Level::Silver, Severity::Critical, false);
+        let gold = facts(Level::Gold, Severity::Critical, false);
+        let done = facts(Level::Bronze, Severity::High, true);
+        let items = [
+            GoalItem { key: "t/low", title: "Low", facts: &low },
+            GoalItem { key: "t/gold", title: "Gold", facts: &gold },
+            GoalItem { key: "t/crit", title: "Critical", facts: &critical },
+            GoalItem { key: "t/done", title: "Done", facts: &done },
+        ];
+        let (met, lacks) = judge(&Goal::Level(Level::Silver), Some(Level::Bronze), &items, &title, 1);
+        assert!(!met);
+        assert_eq!(lacks, ["Critical: not started", "Low: not started"]);
+        let (met, lacks) = judge(&Goal::Level(Level::Silver), Some(Level::Gold), &items, &title, 1);
+        assert!(met && lacks.is_empty(), "a higher level meets the goal");
+        let (_, lacks) = judge(&Goal::Level(Level::Silver), None, &[], &title, 1);
+        assert_eq!(lacks, ["no items at Silver or below are counted yet"]);
+    }
+
+    #[test]
+    fn an_items_goal_names_each_missing_item_in_the_goal_order() {
+        let done = facts(Level::Bronze, Severity::High, true);
+        let open = facts(Level::Gold, Severity::Low, false);
+        let items = [
+            GoalItem { key: "t/done", title: "Done", facts: &done },
+            GoalItem { key: "t/open", title: "Open", facts: &open },
+        ];
+        let goal = Goal::Items(vec!["t/open".into(), "t/done".into(), "u/absent".into()]);
+        let (met, lacks) = judge(&goal, Some(Level::Gold), &items, &title, 1);
+        assert!(!met, "the service's level does not matter to an items goal");
+        assert_eq!(lacks, ["Checklist: t/open: not started", "Checklist: u/absent: its checklist is not applied"]);
+        let goal = Goal::Items(vec!["t/done".into()]);
+        assert_eq!(judge(&goal, None, &items, &title, 1), (true, Vec::new()));
+    }
+
+    #[test]
+    fn long_lists_end_with_how_many_more() {
+        let open = facts(Level::Bronze, Severity::Low, false);
+        let keys: Vec<String> = (0..6).map(|n| format!("t/{n}")).collect();
+        let items: Vec<GoalItem> = keys.iter().map(|k| GoalItem { key: k, title: k, facts: &open }).collect();
+        let (_, lacks) = judge(&Goal::Level(Level::Bronze), None, &items, &title, 1);
+        assert_eq!(lacks.len(), LACKS_SHOWN);
+        assert_eq!(lacks.last().unwrap(), "and 3 more");
     }
 }
