@@ -21,6 +21,7 @@ both_backends!(
     a_metrics_probe_reads_error_rates_across_a_counter_reset,
     probes_export_and_import_as_toml_keeping_secrets,
     raw_checks_past_their_keeping_are_deleted_in_batches,
+    checks_roll_up_into_hours_and_days_and_uptime_windows,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -537,4 +538,167 @@ async fn two_engines_share_the_probes_and_one_takes_over_when_the_other_stops(ba
     assert_eq!(held_by(&server, "engine-a").await, 0);
     wait_until("the remaining engine holds all ten", || async { held_by(&server, "engine-b").await == 10 }).await;
     b.stop().await;
+}
+
+/// The exact nearest-rank percentile of `values` (sorted).
+fn exact_percentile(values: &[u64], q: f64) -> u64 {
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// Asserts a sketch's percentile is within its 1 % bound of the exact one.
+fn assert_close(sketched: u64, exact: u64, what: &str) {
+    assert!(sketched >= exact && sketched as f64 <= exact as f64 * 1.01, "{what}: sketch {sketched}, exact {exact}");
+}
+
+async fn rollup(server: &TestServer, id: i64, span: &str, start: i64) -> Option<(i64, i64, Vec<u8>)> {
+    sqlx::query_as(
+        "SELECT checks, failures, latency FROM probe_rollups WHERE probe_id = $1 AND span = $2 AND start_at = $3",
+    )
+    .bind(id)
+    .bind(span)
+    .bind(start)
+    .fetch_optional(server.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend) {
+    use app::backend::probe_rollups::{self, GRACE_MS};
+    use app::domain::probes::blocks::{block_start, encode_by_block, CheckRecord};
+    use app::domain::probes::rollup::Sketch;
+    use app::domain::probes::status::{ErrorClass, Outcome};
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
+    assert_eq!(create_probe(&server, &org.lead, service, &fields).await.status(), 200);
+    let id = probe_id(&server, "Port").await;
+
+    // A check a minute for the last 50 hours: every tenth fails, the rest
+    // take 1 to 200 ms, spread unevenly.
+    let now = server.clock.now_millis();
+    let first = block_start(now) - 50 * HOUR;
+    let records: Vec<CheckRecord> = (0..)
+        .map(|k: i64| (k, first + k * MINUTE))
+        .take_while(|(_, at)| *at < now)
+        .map(|(k, at)| CheckRecord {
+            at_ms: at,
+            duration_us: 1_000 + ((k * 7_919) % 199_000) as u32,
+            outcome: if k % 10 == 0 { Outcome::Down(ErrorClass::Timeout) } else { Outcome::Up },
+            status_code: None,
+            traffic: None,
+        })
+        .collect();
+    for (start, bytes) in encode_by_block(&records) {
+        let checks = records.iter().filter(|r| block_start(r.at_ms) == start).count() as i64;
+        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(start)
+            .bind(checks)
+            .bind(bytes)
+            .execute(server.db.pool())
+            .await
+            .unwrap();
+    }
+    // Before any rollup, uptime comes from the raw checks alone.
+    let share = |from: i64| {
+        let counted: Vec<&CheckRecord> = records.iter().filter(|r| r.at_ms >= from && r.at_ms <= now).collect();
+        counted.iter().filter(|r| r.outcome.is_success()).count() as f64 / counted.len() as f64
+    };
+    let raw = probe_rollups::uptime(&server.db, &[id], now).await.unwrap()[&id];
+    assert_eq!(raw.day, Some(share(now - DAY)));
+    assert_eq!(raw.week, Some(share(now - 7 * DAY)));
+
+    // Roll until nothing is left to roll.
+    let mut hours = 0;
+    loop {
+        let rolled = probe_rollups::roll(&server.db, now).await.unwrap();
+        hours += rolled.hours;
+        if rolled.hours == 0 && rolled.days == 0 {
+            break;
+        }
+    }
+    let finished = (0..).map(|h| first + h * HOUR).take_while(|h| h + HOUR + GRACE_MS <= now).count() as u32;
+    assert_eq!(hours, finished, "every finished hour, and no other, is rolled up");
+    let in_hour = |start: i64| records.iter().filter(move |r| r.at_ms >= start && r.at_ms < start + HOUR);
+
+    // One hour: counts, and percentiles within the sketch's bound.
+    let hour = first + 3 * HOUR;
+    let (checks, failures, latency) = rollup(&server, id, "hour", hour).await.expect("the hour is rolled up");
+    assert_eq!((checks, failures), (60, 6));
+    let sketch = Sketch::from_bytes(&latency).unwrap();
+    let mut exact: Vec<u64> =
+        in_hour(hour).filter(|r| r.outcome.is_success()).map(|r| u64::from(r.duration_us)).collect();
+    exact.sort_unstable();
+    for q in [0.5, 0.95, 0.99] {
+        assert_close(sketch.percentile(q).unwrap(), exact_percentile(&exact, q), &format!("hour p{}", q * 100.0));
+    }
+    assert!(rollup(&server, id, "hour", block_start(now)).await.is_none(), "the running hour waits");
+
+    // One whole day, merged from its hours.
+    let day = first - first.rem_euclid(DAY) + DAY;
+    let (checks, failures, latency) = rollup(&server, id, "day", day).await.expect("the day is rolled up");
+    let of_day: Vec<&CheckRecord> = records.iter().filter(|r| r.at_ms >= day && r.at_ms < day + DAY).collect();
+    assert_eq!(checks, of_day.len() as i64);
+    assert_eq!(failures, of_day.iter().filter(|r| !r.outcome.is_success()).count() as i64);
+    let mut exact: Vec<u64> =
+        of_day.iter().filter(|r| r.outcome.is_success()).map(|r| u64::from(r.duration_us)).collect();
+    exact.sort_unstable();
+    let sketch = Sketch::from_bytes(&latency).unwrap();
+    assert_close(sketch.percentile(0.95).unwrap(), exact_percentile(&exact, 0.95), "day p95");
+
+    // Uptime now: the stored windows up to the hour mark, plus the raw
+    // checks since, which add up to the same shares.
+    let until: i64 = sqlx::query_scalar("SELECT windows_until FROM probes WHERE id = $1")
+        .bind(id)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(until, first + i64::from(finished) * HOUR);
+    let uptime = probe_rollups::uptime(&server.db, &[id], now).await.unwrap()[&id];
+    assert_eq!(uptime.day, Some(share(until - DAY)), "24 hours: whole hours before the mark, raw after");
+    assert_eq!((uptime.week, uptime.month, uptime.year), (Some(share(first)), Some(share(first)), Some(share(first))));
+
+    // Hourly rows go after their keeping; daily ones stay.
+    let old = block_start(now - probe_rollups::HOURS_KEPT_MS) - DAY;
+    for span in ["hour", "day"] {
+        sqlx::query(
+            "INSERT INTO probe_rollups (probe_id, span, start_at, checks, failures, degraded, latency)
+             SELECT probe_id, $1, $2, checks, failures, degraded, latency FROM probe_rollups
+             WHERE probe_id = $3 AND span = 'hour' AND start_at = $4",
+        )
+        .bind(span)
+        .bind(old)
+        .bind(id)
+        .bind(hour)
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+    }
+    assert_eq!(probe_rollups::roll(&server.db, now).await.unwrap().pruned, 1);
+    assert!(rollup(&server, id, "hour", old).await.is_none());
+    assert!(rollup(&server, id, "day", old).await.is_some());
+
+    // Two replicas rolling at once write every row once.
+    let count = || async {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM probe_rollups").fetch_one(server.db.pool()).await.unwrap();
+        n
+    };
+    let before = count().await;
+    sqlx::query("DELETE FROM probe_rollups WHERE start_at > $1").bind(old).execute(server.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM probe_rollup_marks").execute(server.db.pool()).await.unwrap();
+    loop {
+        let (a, b) = tokio::join!(probe_rollups::roll(&server.db, now), probe_rollups::roll(&server.db, now));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        if a.hours + a.days + b.hours + b.days == 0 {
+            break;
+        }
+    }
+    assert_eq!(count().await, before);
 }

@@ -12,7 +12,7 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
-    use crate::backend::{probe_runs, probes, services};
+    use crate::backend::{probe_rollups, probe_runs, probes, services};
     use crate::domain::access::Action;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
     use crate::domain::probes::toml_file::import_keeping_secrets;
@@ -82,7 +82,7 @@ mod server {
         let now = caller.state.clock.now_millis();
         let mut list = probes::for_service(db, s.id).await?;
         let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
-        let mut uptime = probe_runs::recent_uptime(db, &ids, now).await?;
+        let mut uptime = probe_rollups::uptime(db, &ids, now).await?;
         for probe in &mut list {
             probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
         }
@@ -103,7 +103,7 @@ mod server {
         let s = record.summary;
         let (mut summary, def) = probes::one(db, s.id, probe_id).await?.ok_or(AppError::NotFound)?;
         let now = caller.state.clock.now_millis();
-        summary.uptime = probe_runs::recent_uptime(db, &[probe_id], now).await?.remove(&probe_id).unwrap_or_default();
+        summary.uptime = probe_rollups::uptime(db, &[probe_id], now).await?.remove(&probe_id).unwrap_or_default();
         let from = now - 24 * 3_600_000;
         let mut checks = probe_runs::checks(db, probe_id, from, now + 1).await?;
         checks.reverse();

@@ -26,6 +26,7 @@ pub mod migrations;
 pub mod milestones;
 pub mod notifications;
 pub mod passwords;
+pub mod probe_rollups;
 pub mod probe_runs;
 pub mod probes;
 pub mod reviews;

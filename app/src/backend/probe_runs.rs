@@ -13,7 +13,7 @@
 //! refuses to update one row twice in a statement) and writes each probe's
 //! state, but only over the version the engine loaded (see `probes`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use sqlx::{AnyConnection, Row};
 
@@ -23,7 +23,6 @@ use super::Db;
 use crate::domain::probes::blocks::{block_start, encode_by_block, CheckRecord, BLOCK_MS};
 use crate::domain::probes::definition::ProbeDef;
 use crate::domain::probes::status::{ProbeState, ProbeStatus};
-use crate::domain::probes::summary::Uptime;
 
 /// "Probe `probe_id` of service `service_id` has new results": what live
 /// pages are told (they fetch the figures themselves).
@@ -296,44 +295,6 @@ pub async fn checks(db: &Db, probe_id: i64, from: i64, to: i64) -> Result<Vec<Ch
         }
     }
     out.sort_by_key(|r| r.at_ms);
-    Ok(out)
-}
-
-/// Uptime over the last 24 hours and 7 days of probes `ids`, from their raw
-/// blocks (one statement). Until hourly rollups keep longer windows, these
-/// are the figures pages show; a probe without checks in a window has none.
-pub async fn recent_uptime(db: &Db, ids: &[i64], now: i64) -> Result<HashMap<i64, Uptime>, sqlx::Error> {
-    let mut out: HashMap<i64, Uptime> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    const DAY: i64 = 86_400_000;
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT probe_id, start_at, data FROM probe_blocks WHERE probe_id IN ({list}) AND start_at >= $1"
-    ))
-    .bind(block_start(now - 7 * DAY))
-    .fetch_all(db.pool())
-    .await?;
-    // (successes, checks) over a day and a week, per probe.
-    let mut counts: HashMap<i64, [(u64, u64); 2]> = HashMap::new();
-    for (probe_id, start, data) in rows {
-        let Ok(records) = crate::domain::probes::blocks::decode(start, &data) else { continue };
-        let entry = counts.entry(probe_id).or_default();
-        for record in records {
-            let ok = u64::from(record.outcome.is_success());
-            for (i, span) in [DAY, 7 * DAY].into_iter().enumerate() {
-                if record.at_ms >= now - span && record.at_ms <= now {
-                    entry[i].0 += ok;
-                    entry[i].1 += 1;
-                }
-            }
-        }
-    }
-    let share = |(ok, all): (u64, u64)| (all > 0).then(|| ok as f64 / all as f64);
-    for (probe_id, [day, week]) in counts {
-        out.insert(probe_id, Uptime { day: share(day), week: share(week), month: None, year: None });
-    }
     Ok(out)
 }
 

@@ -21,7 +21,7 @@ use crate::error::AppError;
 pub(crate) const SUMMARY_COLUMNS: &str =
     "p.id, p.service_id, p.name, p.kind, p.target, p.interval_s, p.version, p.status, p.status_since, \
      p.last_check_at, p.last_duration_us, p.last_outcome, p.last_status_code, p.last_message, p.tls_not_after, \
-     p.error_rate, p.uptime_24h, p.uptime_7d, p.uptime_30d, p.uptime_365d";
+     p.error_rate";
 
 #[derive(FromRow)]
 pub(crate) struct SummaryRow {
@@ -41,15 +41,10 @@ pub(crate) struct SummaryRow {
     last_message: Option<String>,
     tls_not_after: Option<i64>,
     error_rate: Option<f64>,
-    uptime_24h: Option<i64>,
-    uptime_7d: Option<i64>,
-    uptime_30d: Option<i64>,
-    uptime_365d: Option<i64>,
 }
 
 impl SummaryRow {
     pub(crate) fn into_summary(self) -> Result<ProbeSummary, sqlx::Error> {
-        let ppm = |v: Option<i64>| v.map(|v| v.clamp(0, 1_000_000) as f64 / 1_000_000.0);
         Ok(ProbeSummary {
             id: self.id,
             service_id: self.service_id,
@@ -67,12 +62,8 @@ impl SummaryRow {
             last_message: self.last_message,
             tls_not_after: self.tls_not_after,
             error_rate: self.error_rate,
-            uptime: Uptime {
-                day: ppm(self.uptime_24h),
-                week: ppm(self.uptime_7d),
-                month: ppm(self.uptime_30d),
-                year: ppm(self.uptime_365d),
-            },
+            // Filled by `probe_rollups::uptime` where pages show it.
+            uptime: Uptime::default(),
         })
     }
 }

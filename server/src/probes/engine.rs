@@ -27,13 +27,6 @@ use super::check::{self, Checked, Clients};
 /// after this long.
 const RETRY_BUSY_MS: i64 = 200;
 
-/// Retention runs this often,
-const PRUNE_EVERY_MS: i64 = 60_000;
-/// deleting at most this many blocks per statement
-const PRUNE_BATCH: u64 = 1000;
-/// and this many statements per run.
-const PRUNE_BATCHES: usize = 10;
-
 /// How the engine runs; tests shorten the periods.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -55,6 +48,8 @@ pub struct EngineConfig {
     pub run_slots: bool,
     /// Raw checks older than this are deleted (`PREFLIGHT_PROBE_RAW_DAYS`).
     pub raw_keep: Duration,
+    /// Retention and rollups run this often (`upkeep`).
+    pub upkeep_every: Duration,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +63,7 @@ impl Default for EngineConfig {
             max_pending: 200_000,
             run_slots: true,
             raw_keep: Duration::from_secs(7 * 86_400),
+            upkeep_every: Duration::from_secs(60),
         }
     }
 }
@@ -91,6 +87,9 @@ struct Finished {
     checked: Checked,
 }
 
+/// The flush task: a failed batch comes back to be tried again.
+type Flush = JoinHandle<Result<(), (sqlx::Error, Vec<CheckDone>)>>;
+
 pub struct Engine {
     state: AppState,
     config: EngineConfig,
@@ -103,10 +102,8 @@ pub struct Engine {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     pending: Vec<CheckDone>,
-    flushing: Option<JoinHandle<Result<(), (sqlx::Error, Vec<CheckDone>)>>>,
+    flushing: Option<Flush>,
     next_generation: u64,
-    /// When retention runs next (epoch ms).
-    prune_at: i64,
 }
 
 impl Engine {
@@ -124,7 +121,6 @@ impl Engine {
             pending: Vec::new(),
             flushing: None,
             next_generation: 0,
-            prune_at: 0,
         }
     }
 
@@ -184,24 +180,6 @@ impl Engine {
         }
         for lease in &held {
             self.serve_request(lease, now);
-        }
-        self.prune(now).await?;
-        Ok(())
-    }
-
-    /// Deletes raw checks past their keeping, at most once a minute and a
-    /// few thousand blocks at a time, so no delete holds the database long.
-    /// Every replica may do it: deleting what is gone deletes nothing.
-    async fn prune(&mut self, now: i64) -> Result<(), sqlx::Error> {
-        if now < self.prune_at {
-            return Ok(());
-        }
-        self.prune_at = now + PRUNE_EVERY_MS;
-        let before = now - self.config.raw_keep.as_millis() as i64;
-        for _ in 0..PRUNE_BATCHES {
-            if probe_runs::prune_blocks(&self.state.db, before, PRUNE_BATCH).await? < PRUNE_BATCH {
-                break;
-            }
         }
         Ok(())
     }

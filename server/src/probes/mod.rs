@@ -4,6 +4,7 @@
 pub mod cert;
 pub mod check;
 pub mod engine;
+pub mod upkeep;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +17,7 @@ pub use engine::EngineConfig;
 pub struct Running {
     stop: CancellationToken,
     task: JoinHandle<()>,
+    upkeep: JoinHandle<()>,
 }
 
 impl Running {
@@ -23,6 +25,9 @@ impl Running {
         self.stop.cancel();
         if let Err(e) = self.task.await {
             tracing::warn!(error = %e, "the probe engine ended abnormally");
+        }
+        if let Err(e) = self.upkeep.await {
+            tracing::warn!(error = %e, "the probe upkeep ended abnormally");
         }
     }
 }
@@ -32,6 +37,7 @@ impl Running {
 pub fn start(state: AppState, config: EngineConfig) -> Result<Running, reqwest::Error> {
     let clients = check::Clients::new(state.outbound.clone())?;
     let stop = CancellationToken::new();
+    let upkeep = tokio::spawn(upkeep::run(state.clone(), config.raw_keep, config.upkeep_every, stop.clone()));
     let task = tokio::spawn(engine::Engine::new(state, config, clients).run(stop.clone()));
-    Ok(Running { stop, task })
+    Ok(Running { stop, task, upkeep })
 }

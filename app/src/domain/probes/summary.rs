@@ -21,6 +21,39 @@ pub struct Uptime {
     pub year: Option<f64>,
 }
 
+/// Checks and failed checks over a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Checks run.
+    pub checks: u64,
+    /// Checks that failed (down).
+    pub failures: u64,
+}
+
+impl Tally {
+    /// Counts `other` in too.
+    pub fn add(&mut self, other: Tally) {
+        self.checks = self.checks.saturating_add(other.checks);
+        self.failures = self.failures.saturating_add(other.failures);
+    }
+
+    /// The share of checks that succeeded; `None` without checks.
+    pub fn uptime(self) -> Option<f64> {
+        (self.checks > 0).then(|| (self.checks - self.failures.min(self.checks)) as f64 / self.checks as f64)
+    }
+}
+
+/// The uptime windows, longest last: 24 hours, 7, 30 and 365 days (ms).
+pub const UPTIME_WINDOWS_MS: [i64; 4] = [86_400_000, 7 * 86_400_000, 30 * 86_400_000, 365 * 86_400_000];
+
+impl Uptime {
+    /// From the tallies of [`UPTIME_WINDOWS_MS`], in that order.
+    pub fn from_tallies(tallies: [Tally; 4]) -> Uptime {
+        let [day, week, month, year] = tallies.map(Tally::uptime);
+        Uptime { day, week, month, year }
+    }
+}
+
 /// One probe's headline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeSummary {

@@ -1,0 +1,348 @@
+//! Rolling raw checks up: hourly rows from each finished hour's blocks,
+//! daily rows from a finished day's hours, and each probe's uptime windows
+//! (checks and failures over 24 h, 7, 30 and 365 days) stored on its row,
+//! so pages read figures instead of results.
+//!
+//! [`roll`] runs once a minute in the engine of every replica. Progress is
+//! one mark per span (`probe_rollup_marks`): an hour is rolled once it is
+//! [`GRACE_MS`] old (checks still in flight land in it meanwhile), a day
+//! once its last hour is. A replica advances a mark only from the value it
+//! read, and rows are inserted `ON CONFLICT DO NOTHING`, so replicas racing
+//! on the same hour write it once. Work is done in chunks of
+//! [`CHUNK`] probes, each its own statement, so no write holds the database
+//! for long.
+//!
+//! Uptime read by pages is the stored windows plus the raw checks since
+//! `windows_until` ([`uptime`]): exact to the last check, and never more
+//! than one hour of raw blocks per probe in the normal case.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use super::Db;
+use crate::domain::probes::blocks::{block_start, decode, BLOCK_MS};
+use crate::domain::probes::rollup::{Rollup, Sketch};
+use crate::domain::probes::summary::{Tally, Uptime, UPTIME_WINDOWS_MS};
+
+const HOUR_MS: i64 = BLOCK_MS;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// How long after its end an hour is rolled up: a check that started in it
+/// may still be running or waiting for the engine's next write.
+pub const GRACE_MS: i64 = 5 * 60_000;
+/// Hourly rollups are kept this long; daily ones for good.
+pub const HOURS_KEPT_MS: i64 = 400 * DAY_MS;
+/// Probes per statement.
+const CHUNK: i64 = 500;
+/// Hours rolled per call at most, so one call stays short after a long
+/// stop (the next minute's call goes on).
+const HOURS_PER_CALL: usize = 48;
+
+/// What one [`roll`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rolled {
+    /// Hours rolled up.
+    pub hours: u32,
+    /// Days rolled up.
+    pub days: u32,
+    /// Hourly rollups deleted after their keeping.
+    pub pruned: u64,
+}
+
+/// Rolls up every hour and day that has finished by `now`, refreshes the
+/// stored uptime windows when anything was rolled, and deletes hourly rows
+/// past their keeping.
+pub async fn roll(db: &Db, now: i64) -> Result<Rolled, sqlx::Error> {
+    let mut rolled = Rolled::default();
+    let mut conn = db.pool().acquire().await?;
+    for _ in 0..HOURS_PER_CALL {
+        match roll_hour(&mut conn, now).await? {
+            Some(_) => rolled.hours += 1,
+            None => break,
+        }
+    }
+    while roll_day(&mut conn).await?.is_some() {
+        rolled.days += 1;
+    }
+    if rolled.hours > 0 || rolled.days > 0 {
+        if let Some(until) = mark(&mut conn, "hour").await? {
+            refresh_windows(&mut conn, until).await?;
+        }
+    }
+    rolled.pruned = sqlx::query(&format!(
+        "DELETE FROM probe_rollups WHERE (probe_id, span, start_at) IN
+           (SELECT probe_id, span, start_at FROM probe_rollups WHERE span = 'hour' AND start_at < $1 LIMIT {})",
+        CHUNK * 10
+    ))
+    .bind(now - HOURS_KEPT_MS)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(rolled)
+}
+
+/// How far `span` is rolled up, if it has started.
+async fn mark(conn: &mut AnyConnection, span: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT done_until FROM probe_rollup_marks WHERE span = $1")
+        .bind(span)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Moves `span`'s mark from `from` to `to`; false when another replica
+/// moved it first.
+async fn advance(conn: &mut AnyConnection, span: &str, from: Option<i64>, to: i64) -> Result<bool, sqlx::Error> {
+    let done = match from {
+        Some(from) => {
+            sqlx::query("UPDATE probe_rollup_marks SET done_until = $1 WHERE span = $2 AND done_until = $3")
+                .bind(to)
+                .bind(span)
+                .bind(from)
+                .execute(conn)
+                .await?
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO probe_rollup_marks (span, done_until) VALUES ($1, $2) ON CONFLICT (span) DO NOTHING",
+            )
+            .bind(span)
+            .bind(to)
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() > 0)
+}
+
+/// Rolls up the next finished hour that has checks; returns its start, or
+/// `None` when none is due.
+async fn roll_hour(conn: &mut AnyConnection, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let done = mark(conn, "hour").await?;
+    // The first hour with checks at or after the mark: hours without any
+    // are skipped in one step, however long the server was stopped.
+    let next: Option<i64> = sqlx::query_scalar("SELECT MIN(start_at) FROM probe_blocks WHERE start_at >= $1")
+        .bind(done.unwrap_or(i64::MIN))
+        .fetch_one(&mut *conn)
+        .await?;
+    let Some(hour) = next else { return Ok(None) };
+    if hour + HOUR_MS + GRACE_MS > now {
+        return Ok(None);
+    }
+    let mut after = i64::MIN;
+    loop {
+        let blocks: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
+            "SELECT probe_id, data FROM probe_blocks WHERE start_at = $1 AND probe_id > $2 ORDER BY probe_id LIMIT {CHUNK}"
+        ))
+        .bind(hour)
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(&(last, _)) = blocks.last() else { break };
+        let mut rollups = Vec::with_capacity(blocks.len());
+        for (probe_id, data) in &blocks {
+            match decode(hour, data) {
+                Ok(records) => rollups.push((*probe_id, Rollup::of(&records))),
+                Err(e) => tracing::warn!(probe_id, hour, error = %e, "probe rollup: skipping a damaged check block"),
+            }
+        }
+        insert(conn, "hour", hour, &rollups).await?;
+        after = last;
+    }
+    // Any later hour may have checks; the next call looks from here.
+    if !advance(conn, "hour", done, hour + HOUR_MS).await? {
+        return Ok(None);
+    }
+    if mark(conn, "day").await?.is_none() {
+        advance(conn, "day", None, hour - hour.rem_euclid(DAY_MS)).await?;
+    }
+    Ok(Some(hour))
+}
+
+/// Rolls up the next day whose hours are all rolled up; returns its start.
+async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> {
+    let (Some(day), Some(hours_done)) = (mark(conn, "day").await?, mark(conn, "hour").await?) else {
+        return Ok(None);
+    };
+    if day + DAY_MS > hours_done {
+        return Ok(None);
+    }
+    let last_probe: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(&mut *conn).await?;
+    let mut from = 0;
+    while from < last_probe {
+        let rows: Vec<RollupRow> = sqlx::query_as(
+            "SELECT probe_id, checks, failures, degraded, requests, errors, latency FROM probe_rollups
+             WHERE span = 'hour' AND start_at >= $1 AND start_at < $2 AND probe_id > $3 AND probe_id <= $4
+             ORDER BY probe_id, start_at",
+        )
+        .bind(day)
+        .bind(day + DAY_MS)
+        .bind(from)
+        .bind(from + CHUNK)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut days: Vec<(i64, Rollup)> = Vec::new();
+        for row in rows {
+            let probe_id = row.probe_id;
+            let Some(rollup) = row.into_rollup() else { continue };
+            match days.last_mut() {
+                Some((id, sum)) if *id == probe_id => sum.merge(&rollup),
+                _ => days.push((probe_id, rollup)),
+            }
+        }
+        insert(conn, "day", day, &days).await?;
+        from += CHUNK;
+    }
+    Ok(advance(conn, "day", Some(day), day + DAY_MS).await?.then_some(day))
+}
+
+/// A stored rollup row.
+#[derive(sqlx::FromRow)]
+struct RollupRow {
+    probe_id: i64,
+    checks: i64,
+    failures: i64,
+    degraded: i64,
+    requests: Option<i64>,
+    errors: Option<i64>,
+    latency: Vec<u8>,
+}
+
+impl RollupRow {
+    /// The rollup, or `None` (with a warning) when its sketch is damaged.
+    fn into_rollup(self) -> Option<Rollup> {
+        let latency = match Sketch::from_bytes(&self.latency) {
+            Ok(sketch) => sketch,
+            Err(e) => {
+                tracing::warn!(probe_id = self.probe_id, error = %e, "probe rollup: skipping a damaged rollup");
+                return None;
+            }
+        };
+        let count = |n: i64| n.max(0) as u64;
+        Some(Rollup {
+            count: count(self.checks),
+            failures: count(self.failures),
+            degraded: count(self.degraded),
+            latency,
+            err_requests: self.errors.zip(self.requests).map(|(e, r)| (count(e), count(r))),
+        })
+    }
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    span: &str,
+    start: i64,
+    rollups: &[(i64, Rollup)],
+) -> Result<(), sqlx::Error> {
+    for (probe_id, rollup) in rollups {
+        let (errors, requests) = rollup.err_requests.unzip();
+        sqlx::query(
+            "INSERT INTO probe_rollups (probe_id, span, start_at, checks, failures, degraded, requests, errors, latency)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (probe_id, span, start_at) DO NOTHING",
+        )
+        .bind(*probe_id)
+        .bind(span)
+        .bind(start)
+        .bind(rollup.count.min(i64::MAX as u64) as i64)
+        .bind(rollup.failures.min(i64::MAX as u64) as i64)
+        .bind(rollup.degraded.min(i64::MAX as u64) as i64)
+        .bind(requests.map(|r| r.min(i64::MAX as u64) as i64))
+        .bind(errors.map(|e| e.min(i64::MAX as u64) as i64))
+        .bind(rollup.latency.to_bytes())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores every live probe's windows as of `until` (the hour mark): 24 h
+/// and 7 d from hourly rows, 30 d and 365 d from daily rows plus the hours
+/// of `until`'s day.
+async fn refresh_windows(conn: &mut AnyConnection, until: i64) -> Result<(), sqlx::Error> {
+    let today = until - until.rem_euclid(DAY_MS);
+    let hours = |column: &str, from: &str| {
+        format!(
+            "(SELECT COALESCE(SUM({column}), 0) FROM probe_rollups r
+              WHERE r.probe_id = probes.id AND r.span = 'hour' AND r.start_at >= {from} AND r.start_at < $1)"
+        )
+    };
+    let days = |column: &str, from: &str| {
+        format!(
+            "(SELECT COALESCE(SUM({column}), 0) FROM probe_rollups r
+              WHERE r.probe_id = probes.id AND r.span = 'day' AND r.start_at >= {from} AND r.start_at < $2)
+             + {}",
+            hours(column, "$2")
+        )
+    };
+    let [day, week, month, year] = UPTIME_WINDOWS_MS;
+    let (d, w) = (format!("$1 - {day}"), format!("$1 - {week}"));
+    let (m, y) = (format!("$2 - {}", month - DAY_MS), format!("$2 - {}", year - DAY_MS));
+    let sql = format!(
+        "UPDATE probes SET windows_until = $1,
+                checks_24h = {}, failures_24h = {}, checks_7d = {}, failures_7d = {},
+                checks_30d = {}, failures_30d = {}, checks_365d = {}, failures_365d = {}
+         WHERE id > $3 AND id <= $4 AND deleted_at IS NULL",
+        hours("checks", &d),
+        hours("failures", &d),
+        hours("checks", &w),
+        hours("failures", &w),
+        days("checks", &m),
+        days("failures", &m),
+        days("checks", &y),
+        days("failures", &y),
+    );
+    let last_probe: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(&mut *conn).await?;
+    let mut from = 0;
+    while from < last_probe {
+        sqlx::query(&sql).bind(until).bind(today).bind(from).bind(from + CHUNK).execute(&mut *conn).await?;
+        from += CHUNK;
+    }
+    Ok(())
+}
+
+/// Uptime of probes `ids` at `now`: the stored windows plus the raw checks
+/// since they were stored (two statements).
+pub async fn uptime(db: &Db, ids: &[i64], now: i64) -> Result<HashMap<i64, Uptime>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Ids are the caller's own integers, never text from a request.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    type Stored = (i64, Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64);
+    let stored: Vec<Stored> = sqlx::query_as(&format!(
+        "SELECT id, windows_until, checks_24h, failures_24h, checks_7d, failures_7d, checks_30d, failures_30d,
+                checks_365d, failures_365d FROM probes WHERE id IN ({list})"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    let tally = |checks: i64, failures: i64| Tally { checks: checks.max(0) as u64, failures: failures.max(0) as u64 };
+    let mut windows: HashMap<i64, (i64, [Tally; 4])> = HashMap::new();
+    for (id, until, c1, f1, c7, f7, c30, f30, c365, f365) in stored {
+        // Never rolled up yet: everything is in the raw blocks (kept a week).
+        let until = until.unwrap_or(i64::MIN);
+        windows.insert(id, (until, [tally(c1, f1), tally(c7, f7), tally(c30, f30), tally(c365, f365)]));
+    }
+    // The raw tail: blocks from each probe's windows_until on, and at
+    // most a week back.
+    let blocks: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT b.probe_id, b.start_at, b.data FROM probe_blocks b JOIN probes p ON p.id = b.probe_id
+         WHERE b.probe_id IN ({list}) AND b.start_at >= $1
+           AND (p.windows_until IS NULL OR b.start_at >= p.windows_until)"
+    ))
+    .bind(block_start(now - UPTIME_WINDOWS_MS[1]))
+    .fetch_all(db.pool())
+    .await?;
+    for (probe_id, start, data) in blocks {
+        let Some((until, tallies)) = windows.get_mut(&probe_id) else { continue };
+        let Ok(records) = decode(start, &data) else { continue };
+        for record in records.iter().filter(|r| r.at_ms >= *until && r.at_ms <= now) {
+            let failed = u64::from(!record.outcome.is_success());
+            for (tally, span) in tallies.iter_mut().zip(UPTIME_WINDOWS_MS) {
+                if record.at_ms >= now - span {
+                    tally.add(Tally { checks: 1, failures: failed });
+                }
+            }
+        }
+    }
+    Ok(windows.into_iter().map(|(id, (_, tallies))| (id, Uptime::from_tallies(tallies))).collect())
+}
