@@ -9,13 +9,15 @@
 
 use leptos::prelude::*;
 
-/// A number that goes up with every event from the stream at `url`
-/// (opened in the browser once hydrated, closed when the page goes away;
-/// the browser reconnects by itself after a drop).
-pub fn live_counter(url: String) -> ReadSignal<u32> {
+/// A number that goes up with every event from the stream at `url()`
+/// (opened in the browser once hydrated, and again when the address
+/// changes; closed when the page goes away; the browser reconnects by
+/// itself after a drop).
+pub fn live_counter(url: impl Fn() -> String + Send + Sync + 'static) -> ReadSignal<u32> {
     let (count, set_count) = signal(0u32);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        let url = url();
         use leptos::__reexports::send_wrapper::SendWrapper;
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;

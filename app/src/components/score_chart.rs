@@ -9,14 +9,31 @@ use leptos_router::hooks::use_query_map;
 use crate::api::history::fetch_history;
 use crate::domain::checklist::Level;
 use crate::domain::history::{day_label, trend_arrow, History, HEIGHT, WIDTH, WINDOWS};
+use crate::error::AppError;
 
-/// A panel with the chart of `scope` (`org`, `team:<id>`, `service:<slug>`)
-/// over the window in the page's `days` query value.
-#[component]
-pub fn HistoryPanel(scope: String, #[prop(into)] title: String) -> impl IntoView {
+/// The score history a [`HistoryPanel`] charts. Create it at the top of
+/// the page, outside any `Transition`: a resource created inside one's
+/// children is created, and fetched, again each time they render (three
+/// times for one server render of the team page).
+#[derive(Clone, Copy)]
+pub struct HistoryFeed {
+    days: Memo<i64>,
+    history: Resource<Result<History, AppError>>,
+}
+
+/// The history of `scope` (`org`, `team:<id>`, `service:<slug>`) over the
+/// window in the page's `days` query value.
+pub fn history_feed(scope: impl Fn() -> String + Send + Sync + 'static) -> HistoryFeed {
     let query = use_query_map();
     let days = Memo::new(move |_| crate::domain::history::window(query.read().get_str("days")));
-    let history = Resource::new(move || (scope.clone(), days.get()), |(scope, days)| fetch_history(scope, days));
+    let history = Resource::new(move || (scope(), days.get()), |(scope, days)| fetch_history(scope, days));
+    HistoryFeed { days, history }
+}
+
+/// A panel with the chart of `feed`, and links to the other windows.
+#[component]
+pub fn HistoryPanel(feed: HistoryFeed, #[prop(into)] title: String) -> impl IntoView {
+    let HistoryFeed { days, history } = feed;
     let heading_id = "history-heading";
     view! {
         <section class="panel history" aria-labelledby=heading_id>

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_location;
 use crate::api::scorecard::fetch_org_scorecard;
 use crate::components::print::{PrintButton, PrintFooter};
 use crate::components::readiness::ScoreBar;
-use crate::components::score_chart::HistoryPanel;
+use crate::components::score_chart::{history_feed, HistoryFeed, HistoryPanel};
 use crate::domain::scorecard::{OrgScorecard, Totals};
 use crate::domain::services::ServiceQuery;
 use crate::pages::services::{url_pairs, Filters, ServiceList};
@@ -20,6 +20,7 @@ pub fn HomePage() -> impl IntoView {
     let location = use_location();
     let search = Memo::new(move |_| location.search.get().trim_start_matches('?').to_string());
     let card = Resource::new(move || search.get(), fetch_org_scorecard);
+    let history = history_feed(|| "org".to_string());
     view! {
         <Title text="Overview"/>
         <section class="hero">
@@ -28,7 +29,7 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the scorecard…"</p> }>
             {move || card.get().map(|answer| match answer {
                 Ok(card) if card.org.services == 0 => view! { <Introduction/> }.into_any(),
-                Ok(card) => view! { <Scorecard card search=search.get_untracked()/> }.into_any(),
+                Ok(card) => view! { <Scorecard card history search=search.get_untracked()/> }.into_any(),
                 Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </Transition>
@@ -36,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn Scorecard(card: OrgScorecard, search: String) -> impl IntoView {
+fn Scorecard(card: OrgScorecard, history: HistoryFeed, search: String) -> impl IntoView {
     let pairs = url_pairs(&search);
     let query = ServiceQuery::from_pairs(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()));
     let teams: Vec<(i64, String)> = card.teams.iter().map(|t| (t.team_id, t.name.clone())).collect();
@@ -44,7 +45,7 @@ fn Scorecard(card: OrgScorecard, search: String) -> impl IntoView {
     view! {
         <p class="page-actions"><PrintButton/></p>
         <OrgTotals totals=card.org/>
-        <HistoryPanel scope="org".to_string() title="Organisation score history"/>
+        <HistoryPanel feed=history title="Organisation score history"/>
         <section class="panel table-panel" aria-labelledby="teams-heading">
             <h2 id="teams-heading" class="table-panel__title">"Teams"</h2>
             // service-table: rows become cards at phone width.

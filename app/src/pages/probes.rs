@@ -56,14 +56,28 @@ fn AddProbeLinks(slug: String) -> impl IntoView {
     }
 }
 
+/// A service's probes as the [`ProbesPanel`] shows them, fetched again on
+/// every live event and after an import. Create it at the top of the page,
+/// outside any `Transition` (see `components::score_chart::HistoryFeed`).
+#[derive(Clone, Copy)]
+pub struct ProbesFeed {
+    list: Resource<Result<ProbeList, AppError>>,
+    import: ServerAction<ImportProbes>,
+}
+
+/// The probes of the service `slug` names.
+pub fn probes_feed(slug: Memo<String>) -> ProbesFeed {
+    let live = live_counter(move || format!("/services/{}/probes/events", slug.get()));
+    let import = ServerAction::<ImportProbes>::new();
+    let list = Resource::new(move || (slug.get(), live.get(), import.version().get()), |(slug, _, _)| fetch_probes(slug));
+    ProbesFeed { list, import }
+}
+
 /// "Live probes" on the service page: each probe's status, last check,
 /// latency, uptime and certificate.
 #[component]
-pub fn ProbesPanel(slug: String) -> impl IntoView {
-    let live = live_counter(format!("/services/{slug}/probes/events"));
-    let import = ServerAction::<ImportProbes>::new();
-    let list =
-        Resource::new(move || (slug.clone(), live.get(), import.version().get()), |(slug, _, _)| fetch_probes(slug));
+pub fn ProbesPanel(feed: ProbesFeed) -> impl IntoView {
+    let ProbesFeed { list, import } = feed;
     view! {
         <section class="panel probes" id="probes" aria-labelledby="probes-heading">
             <h2 id="probes-heading">"Live probes"</h2>
@@ -315,7 +329,7 @@ pub fn ProbePage() -> impl IntoView {
         delete: ServerAction::new(),
     };
     // New results arrive over the service's event stream.
-    let live = live_counter(format!("/services/{}/probes/events", key.get_untracked().0));
+    let live = live_counter(move || format!("/services/{}/probes/events", key.get().0));
     let detail = Resource::new(
         move || (key.get(), actions.update.version().get(), actions.pause.version().get(), live.get()),
         |((slug, id), _, _, _)| async move {

@@ -18,7 +18,7 @@ use crate::components::field::{
 use crate::components::local_time::LocalTime;
 use crate::components::print::{PrintButton, PrintFooter};
 use crate::components::readiness::{GateBadge, LevelBadge, ScoreBar, SeverityTag, StandingText};
-use crate::components::score_chart::HistoryPanel;
+use crate::components::score_chart::{history_feed, HistoryFeed, HistoryPanel};
 use crate::domain::checklist::{Level, TIERS};
 use crate::domain::documents::{DocumentKind, DocumentLine};
 use crate::domain::milestones::MilestoneList;
@@ -29,7 +29,7 @@ use crate::domain::services::{
 use crate::domain::uploads::UploadProblem;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
-use crate::pages::probes::ProbesPanel;
+use crate::pages::probes::{probes_feed, ProbesFeed, ProbesPanel};
 
 /// A form problem carried back in the link: (field, message).
 type LinkProblem = Memo<Option<(&'static str, String)>>;
@@ -321,11 +321,14 @@ pub fn ServicePage() -> impl IntoView {
             fetch_service(slug).await.map(|service| (service, milestones))
         },
     );
+    // Created here, outside the Transition (see `HistoryFeed`).
+    let history = history_feed(move || format!("service:{}", slug.get()));
+    let probes = probes_feed(slug);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading service…"</p> }>
             {move || {
                 service.get().map(|answer| match answer {
-                    Ok((service, milestones)) => view! { <ServiceView service milestones actions problem/> }.into_any(),
+                    Ok((service, milestones)) => view! { <ServiceView service milestones actions problem history probes/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <Title text="Service"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                 })
@@ -340,6 +343,8 @@ fn ServiceView(
     milestones: Option<MilestoneList>,
     actions: ServiceActions,
     problem: LinkProblem,
+    history: HistoryFeed,
+    probes: ProbesFeed,
 ) -> impl IntoView {
     let s = service.summary.clone();
     view! {
@@ -371,8 +376,8 @@ fn ServiceView(
             {s.launch_date.clone().map(|d| view! { " · launch " {d} })}
         </p>
         <GatePanel service=service.clone()/>
-        <HistoryPanel scope=format!("service:{}", s.slug) title="Score history"/>
-        <ProbesPanel slug=s.slug.clone()/>
+        <HistoryPanel feed=history title="Score history"/>
+        <ProbesPanel feed=probes/>
         {milestones.map(|list| view! { <Milestones slug=s.slug.clone() list action=actions.record/> })}
         {(!service.description.is_empty() || service.repository_url.is_some() || service.docs_url.is_some()).then(|| view! {
             <section class="panel" aria-labelledby="about-heading">

@@ -5,7 +5,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::scorecard::fetch_team_scorecard;
-use crate::components::score_chart::HistoryPanel;
+use crate::domain::scorecard::TeamScorecard;
+use crate::components::score_chart::{history_feed, HistoryFeed, HistoryPanel};
 use crate::pages::due_soon::DueTable;
 use crate::pages::services::ServiceList;
 use leptos_meta::Title;
@@ -145,12 +146,15 @@ pub fn TeamPage() -> impl IntoView {
         )
     };
     let team = Resource::new(move || (team_id.get(), versions()), |(id, _)| fetch_team(id));
+    // Created here, outside the Transition (see `HistoryFeed`).
+    let card = Resource::new(move || team_id.get(), fetch_team_scorecard);
+    let history = history_feed(move || format!("team:{}", team_id.get()));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading team…"</p> }>
             {move || {
                 team.get()
                     .map(|answer| match answer {
-                        Ok(team) => view! { <TeamView team actions/> }.into_any(),
+                        Ok(team) => view! { <TeamView team actions card history/> }.into_any(),
                         Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                         Err(e) => view! { <Title text="Team"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
                     })
@@ -160,7 +164,12 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 #[component]
-fn TeamView(team: TeamDetail, actions: TeamActions) -> impl IntoView {
+fn TeamView(
+    team: TeamDetail,
+    actions: TeamActions,
+    card: Resource<Result<TeamScorecard, AppError>>,
+    history: HistoryFeed,
+) -> impl IntoView {
     let TeamDetail { id, name, archived, members, can_manage_members, can_manage_team } = team;
     let rename_result = actions.rename.value();
     let archive_result = actions.archive.value();
@@ -171,8 +180,8 @@ fn TeamView(team: TeamDetail, actions: TeamActions) -> impl IntoView {
             <h1>{name.clone()} {archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
             <a href="/teams" class="button button--secondary">"All teams"</a>
         </div>
-        <TeamScorecardView team_id=id/>
-        <HistoryPanel scope=format!("team:{id}") title="Team score history"/>
+        <TeamScorecardView team_id=id card/>
+        <HistoryPanel feed=history title="Team score history"/>
         <MemberList team_id=id members can_manage=can_manage_members actions/>
         {can_manage_members.then(|| view! { <AddMember team_id=id action=actions.set_member/> })}
         {can_manage_team
@@ -321,8 +330,7 @@ fn AddMember(team_id: i64, action: ServerAction<SetTeamMember>) -> impl IntoView
 /// The team's services (lowest score first, with gates and blocking
 /// counts), its totals and what goes stale soon.
 #[component]
-fn TeamScorecardView(team_id: i64) -> impl IntoView {
-    let card = Resource::new(move || team_id, fetch_team_scorecard);
+fn TeamScorecardView(team_id: i64, card: Resource<Result<TeamScorecard, AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the team's scorecard…"</p> }>
             {move || card.get().map(|answer| match answer {
