@@ -91,6 +91,15 @@ test('a lead adds an HTTP probe, sees it go up and then down live, and refused t
     expect(await lead.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     await snapshot(lead, testInfo, 'probe-down');
 
+    // The charts draw the checks so far, over a window chosen by a link.
+    const charts = lead.getByRole('region', { name: 'Latency and errors' });
+    await expect(charts.getByRole('img', { name: 'Latency p50 and p95 over 24 hours' })).toBeVisible();
+    await expect(charts.getByRole('img', { name: 'Failed checks over 24 hours' })).toBeVisible();
+    await charts.getByRole('link', { name: '7 days' }).click();
+    await expect(charts.getByRole('img', { name: 'Failed checks over 7 days' })).toBeVisible();
+    await charts.scrollIntoViewIfNeeded();
+    await snapshot(lead, testInfo, 'probe-charts');
+
     // The service page lists it with its status.
     await openHydrated(lead, `/services/${service.slug}`);
     const row = panel.getByRole('row', { name: /Health endpoint/ });

@@ -269,6 +269,12 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     ),
     (
         "POST",
+        "/api/probes/series",
+        &[("slug", "matrix-one"), ("probe_id", "999"), ("window", "7d")],
+        [404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    (
+        "POST",
         "/api/probes/create",
         &[("service_id", "1"), ("form[kind]", "tcp"), ("form[name]", ""), ("form[target]", "db.example.com:5432")],
         [422, 403, 403, 403, 422, 422, 403, 401],

@@ -566,6 +566,7 @@ async fn rollup(server: &TestServer, id: i64, span: &str, start: i64) -> Option<
 async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend) {
     use app::backend::probe_rollups::{self, GRACE_MS};
     use app::domain::probes::blocks::{block_start, encode_by_block, CheckRecord};
+    use app::domain::probes::chart::ChartWindow;
     use app::domain::probes::rollup::Sketch;
     use app::domain::probes::status::{ErrorClass, Outcome};
     const MINUTE: i64 = 60_000;
@@ -663,6 +664,24 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
     let uptime = probe_rollups::uptime(&server.db, &[id], now).await.unwrap()[&id];
     assert_eq!(uptime.day, Some(share(until - DAY)), "24 hours: whole hours before the mark, raw after");
     assert_eq!((uptime.week, uptime.month, uptime.year), (Some(share(first)), Some(share(first)), Some(share(first))));
+
+    // Charts: every window counts each check once, whether it comes from
+    // daily rows, hourly rows or raw blocks; a week's hourly bucket is
+    // that hour's rollup.
+    for window in ChartWindow::ALL {
+        let series = probe_rollups::series(&server.db, id, window, now).await.unwrap();
+        let from = window.from(now);
+        let expected = records.iter().filter(|r| r.at_ms >= from && r.at_ms <= now).count() as u64;
+        assert_eq!(series.buckets.iter().map(|b| b.checks).sum::<u64>(), expected, "{window:?}");
+        assert!(!series.traffic, "a TCP probe's error rate is its failed checks");
+    }
+    let week = probe_rollups::series(&server.db, id, ChartWindow::Week, now).await.unwrap();
+    let bucket = week.buckets.iter().find(|b| b.start == hour).expect("the hour's bucket");
+    assert_eq!((bucket.checks, bucket.failures, bucket.error_rate), (60, 6, Some(0.1)));
+    let mut exact: Vec<u64> =
+        in_hour(hour).filter(|r| r.outcome.is_success()).map(|r| u64::from(r.duration_us)).collect();
+    exact.sort_unstable();
+    assert_close(bucket.p95_us.unwrap(), exact_percentile(&exact, 0.95), "week bucket p95");
 
     // Hourly rows go after their keeping; daily ones stay.
     let old = block_start(now - probe_rollups::HOURS_KEPT_MS) - DAY;

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::domain::probes::chart::Series;
 use crate::domain::probes::definition::ProbeForm;
 use crate::domain::probes::summary::{ProbeDetail, ProbeList};
 use crate::error::AppError;
@@ -14,6 +15,7 @@ mod server {
     use crate::backend::caller::{caller, Caller};
     use crate::backend::{probe_rollups, probe_runs, probes, services};
     use crate::domain::access::Action;
+    use crate::domain::probes::chart::ChartWindow;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
     use crate::domain::probes::toml_file::import_keeping_secrets;
 
@@ -120,6 +122,16 @@ mod server {
         })
     }
 
+    pub async fn series(slug: String, probe_id: i64, window: String) -> Result<Series, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        let service = services::find_by_slug(db, &slug).await?.ok_or(AppError::NotFound)?.summary;
+        // The probe must be this service's: one read of its row says so.
+        probes::one(db, service.id, probe_id).await?.ok_or(AppError::NotFound)?;
+        let window = ChartWindow::parse(Some(window.as_str()));
+        Ok(probe_rollups::series(db, probe_id, window, caller.state.clock.now_millis()).await?)
+    }
+
     pub async fn create(service_id: i64, form: ProbeForm) -> Result<i64, AppError> {
         let caller = caller(Action::ReadDashboard)?;
         let record = managed_service(&caller, service_id).await?;
@@ -209,6 +221,13 @@ pub async fn fetch_probes(slug: String) -> Result<ProbeList, AppError> {
 #[server(endpoint = "probes/one")]
 pub async fn fetch_probe(slug: String, probe_id: i64) -> Result<ProbeDetail, AppError> {
     crate::backend::respond(server::one(slug, probe_id).await)
+}
+
+/// One probe's latency and error-rate charts over `window` (`1h`, `24h`,
+/// `7d`, `30d`, `1y`; anything else reads as 24 hours).
+#[server(endpoint = "probes/series")]
+pub async fn fetch_probe_series(slug: String, probe_id: i64, window: String) -> Result<Series, AppError> {
+    crate::backend::respond(server::series(slug, probe_id, window).await)
 }
 
 /// Adds a probe; returns its id. The target is checked by the outbound

@@ -16,12 +16,13 @@
 //! `windows_until` ([`uptime`]): exact to the last check, and never more
 //! than one hour of raw blocks per probe in the normal case.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::AnyConnection;
 
 use super::Db;
 use crate::domain::probes::blocks::{block_start, decode, BLOCK_MS};
+use crate::domain::probes::chart::{Bucket, ChartWindow, Series};
 use crate::domain::probes::rollup::{Rollup, Sketch};
 use crate::domain::probes::summary::{Tally, Uptime, UPTIME_WINDOWS_MS};
 
@@ -170,7 +171,7 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
     let mut from = 0;
     while from < last_probe {
         let rows: Vec<RollupRow> = sqlx::query_as(
-            "SELECT probe_id, checks, failures, degraded, requests, errors, latency FROM probe_rollups
+            "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
              WHERE span = 'hour' AND start_at >= $1 AND start_at < $2 AND probe_id > $3 AND probe_id <= $4
              ORDER BY probe_id, start_at",
         )
@@ -199,6 +200,7 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
 #[derive(sqlx::FromRow)]
 struct RollupRow {
     probe_id: i64,
+    start_at: i64,
     checks: i64,
     failures: i64,
     degraded: i64,
@@ -345,4 +347,73 @@ pub async fn uptime(db: &Db, ids: &[i64], now: i64) -> Result<HashMap<i64, Uptim
         }
     }
     Ok(windows.into_iter().map(|(id, (_, tallies))| (id, Uptime::from_tallies(tallies))).collect())
+}
+
+/// Probe `probe_id`'s charts over `window` at `now`: each bucket from the
+/// coarsest stored figures that cover it (daily rows, then hourly rows up
+/// to their marks) and the raw checks after them.
+pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Result<Series, sqlx::Error> {
+    let from = window.from(now);
+    let mut conn = db.pool().acquire().await?;
+    let hours_done = mark(&mut conn, "hour").await?.unwrap_or(i64::MIN);
+    let days_done = mark(&mut conn, "day").await?.unwrap_or(i64::MIN);
+    let mut sums: BTreeMap<i64, Rollup> = BTreeMap::new();
+    let mut raw_from = from;
+    let stored = |rows: Vec<RollupRow>, sums: &mut BTreeMap<i64, Rollup>| {
+        for row in rows {
+            let start = row.start_at;
+            if let Some(rollup) = row.into_rollup() {
+                sums.entry(window.bucket_of(start)).or_default().merge(&rollup);
+            }
+        }
+    };
+    if matches!(window, ChartWindow::Year) {
+        let until = days_done.max(from);
+        stored(stored_rollups(&mut conn, probe_id, "day", from, until).await?, &mut sums);
+        raw_from = until;
+    }
+    if !matches!(window, ChartWindow::Hour | ChartWindow::Day) {
+        let until = hours_done.max(raw_from);
+        stored(stored_rollups(&mut conn, probe_id, "hour", raw_from, until).await?, &mut sums);
+        raw_from = until;
+    }
+    drop(conn);
+    for record in super::probe_runs::checks(db, probe_id, raw_from, now + 1).await? {
+        sums.entry(window.bucket_of(record.at_ms)).or_default().add(&record);
+    }
+    // A metrics probe charts its service's errors ÷ requests; others the
+    // share of failed checks.
+    let traffic = sums.values().any(|r| r.err_requests.is_some());
+    let buckets = sums
+        .into_iter()
+        .filter(|(_, r)| r.count > 0)
+        .map(|(start, r)| Bucket {
+            start,
+            checks: r.count,
+            failures: r.failures,
+            p50_us: r.percentile(0.5),
+            p95_us: r.percentile(0.95),
+            error_rate: if traffic { r.error_rate() } else { Some(r.failures as f64 / r.count as f64) },
+        })
+        .collect();
+    Ok(Series { window, from, to: now, buckets, traffic })
+}
+
+async fn stored_rollups(
+    conn: &mut AnyConnection,
+    probe_id: i64,
+    span: &str,
+    from: i64,
+    until: i64,
+) -> Result<Vec<RollupRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
+         WHERE probe_id = $1 AND span = $2 AND start_at >= $3 AND start_at < $4 ORDER BY start_at",
+    )
+    .bind(probe_id)
+    .bind(span)
+    .bind(from)
+    .bind(until)
+    .fetch_all(conn)
+    .await
 }

@@ -9,12 +9,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::probes::{
-    fetch_probe, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, ImportProbes, SetProbePaused, UpdateProbe,
+    fetch_probe, fetch_probe_series, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, ImportProbes,
+    SetProbePaused, UpdateProbe,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::live::live_counter;
 use crate::components::local_time::LocalTime;
+use crate::components::probe_chart::ProbeCharts;
 use crate::domain::probes::blocks::CheckRecord;
+use crate::domain::probes::chart::{ChartWindow, Series};
 use crate::domain::probes::definition::{ProbeForm, ProbeKind};
 use crate::domain::probes::status::ProbeStatus;
 use crate::domain::probes::summary::{latency_label, percent_label, ProbeDetail, ProbeList, ProbeSummary};
@@ -69,7 +72,8 @@ pub struct ProbesFeed {
 pub fn probes_feed(slug: Memo<String>) -> ProbesFeed {
     let live = live_counter(move || format!("/services/{}/probes/events", slug.get()));
     let import = ServerAction::<ImportProbes>::new();
-    let list = Resource::new(move || (slug.get(), live.get(), import.version().get()), |(slug, _, _)| fetch_probes(slug));
+    let list =
+        Resource::new(move || (slug.get(), live.get(), import.version().get()), |(slug, _, _)| fetch_probes(slug));
     ProbesFeed { list, import }
 }
 
@@ -125,6 +129,7 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
                     <td class="num">{p.last_duration_us.map(latency_label).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{percent_label(p.uptime.day)}</td>
                     <td class="num">{percent_label(p.uptime.week)}</td>
+                    <td class="num">{percent_label(p.uptime.month)}</td>
                     <td>{cert.unwrap_or_else(|| "—".into())}</td>
                 </tr>
             }
@@ -143,6 +148,7 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
                         <th scope="col" class="num">"Latency"</th>
                         <th scope="col" class="num">"Uptime 24 h"</th>
                         <th scope="col" class="num">"7 days"</th>
+                        <th scope="col" class="num">"30 days"</th>
                         <th scope="col">"Certificate"</th>
                     </tr>
                 </thead>
@@ -339,14 +345,63 @@ pub fn ProbePage() -> impl IntoView {
             }
         },
     );
+    // The charts' window is in the address (`?window=7d`), so every
+    // window is a plain link and works without JavaScript.
+    let query = use_query_map();
+    let window = Memo::new(move |_| ChartWindow::parse(query.read().get_str("window")));
+    let series = Resource::new(
+        move || (key.get(), window.get(), live.get()),
+        |((slug, id), window, _)| async move {
+            match id {
+                Some(id) => fetch_probe_series(slug, id, window.key().to_string()).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let charts = ChartsFeed { window, series };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading probe…"</p> }>
             {move || detail.get().map(|answer| match answer {
-                Ok(detail) => view! { <ProbeView detail actions/> }.into_any(),
+                Ok(detail) => view! { <ProbeView detail actions charts/> }.into_any(),
                 Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                 Err(e) => view! { <Title text="Probe"/><p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// The charts' window and series, created with the page (see
+/// `components::score_chart::HistoryFeed` for why there).
+#[derive(Clone, Copy)]
+struct ChartsFeed {
+    window: Memo<ChartWindow>,
+    series: Resource<Result<Series, AppError>>,
+}
+
+/// "Latency and errors": window links and both charts.
+#[component]
+fn ChartsPanel(charts: ChartsFeed) -> impl IntoView {
+    let ChartsFeed { window, series } = charts;
+    view! {
+        <section class="panel" id="charts" aria-labelledby="probe-charts-heading">
+            <div class="history__head">
+                <h2 id="probe-charts-heading">"Latency and errors"</h2>
+                <nav class="history__windows" aria-label="Chart window">
+                    {ChartWindow::ALL.into_iter().map(|w| view! {
+                        <a href=format!("?window={}#charts", w.key()) aria-current=move || (window.get() == w).then_some("true")>
+                            {w.label()}
+                        </a>
+                    }).collect_view()}
+                </nav>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading charts…"</p> }>
+                {move || series.get().map(|answer| match answer {
+                    Ok(series) => view! { <ProbeCharts series/> }.into_any(),
+                    Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <p class="muted chart-note">"Times in UTC. Hover a point for its values."</p>
+        </section>
     }
 }
 
@@ -359,7 +414,7 @@ struct ProbeActions {
 }
 
 #[component]
-fn ProbeView(detail: ProbeDetail, actions: ProbeActions) -> impl IntoView {
+fn ProbeView(detail: ProbeDetail, actions: ProbeActions, charts: ChartsFeed) -> impl IntoView {
     let ProbeDetail { service_id, service_name, service_slug, summary, form, recent, can_manage, now } = detail;
     let s = summary;
     let paused = s.status == ProbeStatus::Paused;
@@ -390,7 +445,15 @@ fn ProbeView(detail: ProbeDetail, actions: ProbeActions) -> impl IntoView {
                 </dd>
                 {s.last_message.clone().map(|m| view! { <dt>"Last problem"</dt><dd>{m}</dd> })}
                 <dt>"Uptime"</dt>
-                <dd>{format!("{} over 24 h · {} over 7 days", percent_label(s.uptime.day), percent_label(s.uptime.week))}</dd>
+                <dd>
+                    {format!(
+                        "{} over 24 h · {} over 7 days · {} over 30 days · {} over 1 year",
+                        percent_label(s.uptime.day),
+                        percent_label(s.uptime.week),
+                        percent_label(s.uptime.month),
+                        percent_label(s.uptime.year),
+                    )}
+                </dd>
                 {cert.map(|c| view! { <dt>"Certificate"</dt><dd>{c}</dd> })}
             </dl>
             {can_manage.then(|| view! {
@@ -413,6 +476,7 @@ fn ProbeView(detail: ProbeDetail, actions: ProbeActions) -> impl IntoView {
                 })}
             })}
         </section>
+        <ChartsPanel charts/>
         <RecentChecks recent/>
         {can_manage.then(|| {
             let result = actions.update.value();

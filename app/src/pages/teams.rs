@@ -5,8 +5,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::scorecard::fetch_team_scorecard;
-use crate::domain::scorecard::TeamScorecard;
 use crate::components::score_chart::{history_feed, HistoryFeed, HistoryPanel};
+use crate::domain::scorecard::TeamScorecard;
 use crate::pages::due_soon::DueTable;
 use crate::pages::services::ServiceList;
 use leptos_meta::Title;

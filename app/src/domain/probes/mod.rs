@@ -14,6 +14,7 @@
 //! | `rollup` | hourly and daily sums with a mergeable latency histogram | server |
 //! | `toml_file` | a service's probes as a TOML file: export and import | server |
 //! | [`summary`] | a probe as pages show it: status, last check, uptime | both |
+//! | [`chart`] | chart windows, buckets and the SVG geometry of latency and error-rate charts | both |
 //!
 //! A check's life, in these terms: the engine finds the next slot with
 //! [`next_due`], runs the check, classes transport failures itself
@@ -26,6 +27,7 @@
 
 pub mod assertions;
 pub mod blocks;
+pub mod chart;
 pub mod definition;
 pub mod headers;
 pub mod metrics;
