@@ -22,6 +22,7 @@ both_backends!(
     probes_export_and_import_as_toml_keeping_secrets,
     raw_checks_past_their_keeping_are_deleted_in_batches,
     checks_roll_up_into_hours_and_days_and_uptime_windows,
+    alert_rules_open_remind_and_close_incidents_and_maintenance_silences_them,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -720,4 +721,157 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
         }
     }
     assert_eq!(count().await, before);
+}
+
+async fn deliveries(server: &TestServer) -> Vec<(i64, String, String)> {
+    sqlx::query_as("SELECT channel_id, event, body FROM alert_deliveries ORDER BY id")
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn set_status(server: &TestServer, id: i64, status: &str) {
+    sqlx::query("UPDATE probes SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(id)
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+}
+
+async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_them(backend: Backend) {
+    use app::backend::alerts::{self, ChannelKind, Evaluated};
+    use app::backend::audit::Actor;
+    use app::domain::probes::alerts::{validate_once, validate_rule, RuleForm};
+    use app::domain::probes::blocks::{encode_by_block, CheckRecord};
+    use app::domain::probes::status::{ErrorClass, Outcome};
+    const MINUTE: i64 = 60_000;
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (_org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
+    assert_eq!(create_probe(&server, &server.client, service, &fields).await.status(), 200);
+    let id = probe_id(&server, "Port").await;
+    let ada = Actor { id: 1, name: "Ada", client: None };
+    let now = || server.clock.now_millis();
+    let evaluate = || async { alerts::evaluate(&server.db, server.clock.now_millis()).await.unwrap() };
+
+    let (hook, key) = alerts::create_channel(
+        &server.db,
+        ada,
+        1,
+        ChannelKind::Webhook,
+        "Ops hook",
+        "https://hooks.example.com/x",
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(key.map(|k| k.len()), Some(64), "a webhook gets a signing key");
+    let (slack, key) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Slack, "#ops", "https://hooks.slack.com/y", now())
+            .await
+            .unwrap();
+    assert!(key.is_none());
+    let (foreign, _) =
+        alerts::create_channel(&server.db, ada, 2, ChannelKind::Email, "Search", "search@example.com", now())
+            .await
+            .unwrap();
+    let rule = |kind: &str, threshold: &str, resend: &str| {
+        validate_rule(&RuleForm {
+            kind: kind.into(),
+            threshold: threshold.into(),
+            window_minutes: "10".into(),
+            resend_minutes: resend.into(),
+        })
+        .unwrap()
+    };
+    let down = rule("down", "", "30");
+    let refused = alerts::create_rule(&server.db, ada, service, None, &down, &[foreign], now()).await;
+    assert!(matches!(refused, Err(app::error::AppError::Invalid { ref field, .. }) if field == "channels"));
+    alerts::create_rule(&server.db, ada, service, None, &down, &[hook, slack], now()).await.unwrap();
+
+    // Nothing is wrong yet.
+    assert_eq!(evaluate().await, Evaluated::default());
+
+    // Down: one incident, a trigger per channel.
+    set_status(&server, id, "down").await;
+    assert_eq!(evaluate().await, Evaluated { opened: 1, closed: 0, queued: 2 });
+    let sent = deliveries(&server).await;
+    assert_eq!(
+        sent.iter().map(|(c, e, _)| (*c, e.as_str())).collect::<Vec<_>>(),
+        [(hook, "trigger"), (slack, "trigger")]
+    );
+    let body: serde_json::Value = serde_json::from_str(&sent[0].2).unwrap();
+    assert_eq!((body["probe"]["name"].as_str(), body["rule"]["kind"].as_str()), (Some("Port"), Some("down")));
+
+    // Still down: a reminder only once the interval has passed.
+    server.clock.advance(Duration::from_secs(60));
+    assert_eq!(evaluate().await, Evaluated::default());
+    server.clock.advance(Duration::from_secs(30 * 60));
+    assert_eq!(evaluate().await, Evaluated { opened: 0, closed: 0, queued: 2 });
+    assert_eq!(deliveries(&server).await[2].1, "reminder");
+
+    // Up again: closed, with a recovery.
+    set_status(&server, id, "up").await;
+    let before_close = now();
+    assert_eq!(evaluate().await, Evaluated { opened: 0, closed: 1, queued: 2 });
+    assert_eq!(deliveries(&server).await[4].1, "recovery");
+    let ended: Option<i64> =
+        sqlx::query_scalar("SELECT ended_at FROM incidents").fetch_one(server.db.pool()).await.unwrap();
+    assert!(ended.is_some_and(|at| at >= before_close && at <= now()), "{ended:?}");
+
+    // An error-rate rule reads the checks of its window: 5 of 10 failed.
+    let rate = rule("error-rate", "20", "60");
+    alerts::create_rule(&server.db, ada, service, Some(id), &rate, &[hook], now()).await.unwrap();
+    let records: Vec<CheckRecord> = (0..10)
+        .map(|k| CheckRecord {
+            at_ms: now() - (k + 1) * 30_000,
+            duration_us: 1_000,
+            outcome: if k % 2 == 0 { Outcome::Down(ErrorClass::Connect) } else { Outcome::Up },
+            status_code: None,
+            traffic: None,
+        })
+        .collect();
+    for (start, bytes) in encode_by_block(&records) {
+        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, 0, $3)")
+            .bind(id)
+            .bind(start)
+            .bind(bytes)
+            .execute(server.db.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(evaluate().await, Evaluated { opened: 1, closed: 0, queued: 1 });
+    let peak: f64 = sqlx::query_scalar("SELECT peak FROM incidents WHERE ended_at IS NULL")
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert!((peak - 50.0).abs() < 1e-9, "{peak}");
+
+    // In a maintenance window incidents are recorded and nothing is sent.
+    let window = validate_once(now() - MINUTE, now() + 60 * MINUTE).unwrap();
+    alerts::add_maintenance(&server.db, ada, service, &window, "Database upgrade", now()).await.unwrap();
+    set_status(&server, id, "down").await;
+    let before = deliveries(&server).await.len();
+    assert_eq!(evaluate().await, Evaluated { opened: 1, closed: 0, queued: 0 });
+    assert_eq!(deliveries(&server).await.len(), before);
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE ended_at IS NULL")
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(open, 2);
+    let actions = support::audit_actions(&server, "alert.").await;
+    assert_eq!(
+        actions,
+        [
+            "alert.channel_created",
+            "alert.channel_created",
+            "alert.channel_created",
+            "alert.rule_created",
+            "alert.rule_created",
+            "alert.maintenance_added"
+        ]
+    );
 }

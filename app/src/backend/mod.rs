@@ -2,6 +2,7 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod audit_chain;
 pub mod auth;

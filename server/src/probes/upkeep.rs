@@ -1,4 +1,5 @@
-//! Upkeep beside the scheduler: raw checks past their keeping are deleted,
+//! Upkeep beside the scheduler: alert rules are read against their probes
+//! (`app::backend::alerts`), raw checks past their keeping are deleted,
 //! finished hours and days are rolled up and the stored uptime windows
 //! refreshed (`app::backend::probe_rollups`). It has its own task, so a
 //! long rollup never delays a check. Every replica runs it; the marks and
@@ -7,7 +8,7 @@
 use std::time::Duration;
 
 use app::backend::probe_rollups::{self, Rolled};
-use app::backend::{probe_runs, AppState};
+use app::backend::{alerts, probe_runs, AppState};
 use tokio_util::sync::CancellationToken;
 
 /// Deletes at most this many blocks per statement
@@ -29,9 +30,10 @@ pub async fn run(state: AppState, raw_keep: Duration, every: Duration, stop: Can
     }
 }
 
-/// One round at the state's clock: retention, then rollups.
+/// One round at the state's clock: alert rules, retention, then rollups.
 pub async fn round(state: &AppState, raw_keep: Duration) -> Result<Rolled, sqlx::Error> {
     let now = state.clock.now_millis();
+    alerts::evaluate(&state.db, now).await?;
     let before = now - raw_keep.as_millis() as i64;
     for _ in 0..PRUNE_BATCHES {
         if probe_runs::prune_blocks(&state.db, before, PRUNE_BATCH).await? < PRUNE_BATCH {
