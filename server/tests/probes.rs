@@ -23,6 +23,7 @@ both_backends!(
     raw_checks_past_their_keeping_are_deleted_in_batches,
     checks_roll_up_into_hours_and_days_and_uptime_windows,
     alert_rules_open_remind_and_close_incidents_and_maintenance_silences_them,
+    alert_deliveries_are_signed_retried_and_given_up,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -804,7 +805,7 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
         [(hook, "trigger"), (slack, "trigger")]
     );
     let body: serde_json::Value = serde_json::from_str(&sent[0].2).unwrap();
-    assert_eq!((body["probe"]["name"].as_str(), body["rule"]["kind"].as_str()), (Some("Port"), Some("down")));
+    assert_eq!((body["probe_name"].as_str(), body["rule_kind"].as_str()), (Some("Port"), Some("down")));
 
     // Still down: a reminder only once the interval has passed.
     server.clock.advance(Duration::from_secs(60));
@@ -874,4 +875,113 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
             "alert.maintenance_added"
         ]
     );
+}
+
+/// A webhook receiver on loopback: records each request's path, headers
+/// and body, and answers with the status the test sets.
+struct Receiver {
+    url: String,
+    status: Arc<AtomicU16>,
+    seen: Arc<Mutex<Vec<(String, http::HeaderMap, String)>>>,
+}
+
+async fn receiver() -> Receiver {
+    use axum::extract::State;
+    type Shared = (Arc<AtomicU16>, Arc<Mutex<Vec<(String, http::HeaderMap, String)>>>);
+    async fn take(
+        State((status, seen)): State<Shared>,
+        uri: http::Uri,
+        headers: http::HeaderMap,
+        body: String,
+    ) -> http::StatusCode {
+        seen.lock().unwrap().push((uri.path().to_string(), headers, body));
+        http::StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap()
+    }
+    let status = Arc::new(AtomicU16::new(200));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new().fallback(take).with_state((status.clone(), seen.clone()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, status, seen }
+}
+
+async fn delivery_states(server: &TestServer) -> Vec<(i64, Option<i64>, Option<i64>, Option<String>)> {
+    sqlx::query_as("SELECT attempts, delivered_at, failed_at, last_error FROM alert_deliveries ORDER BY id")
+        .fetch_all(server.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
+    use app::backend::alerts::{self, ChannelKind, MAX_ATTEMPTS};
+    use app::backend::audit::Actor;
+    use app::domain::probes::alerts::{signature, validate_rule, Notice, RuleForm};
+    use server::probes::deliver;
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (_org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
+    assert_eq!(create_probe(&server, &server.client, service, &fields).await.status(), 200);
+    let id = probe_id(&server, "Port").await;
+    let ada = Actor { id: 1, name: "Ada", client: None };
+    let now = server.clock.now_millis();
+    let target = receiver().await;
+    let (hook, key) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Webhook, "Hook", &format!("{}/hook", target.url), now)
+            .await
+            .unwrap();
+    let (slack, _) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Slack, "Slack", &format!("{}/slack", target.url), now)
+            .await
+            .unwrap();
+    let (mail, _) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Email, "Mail", "ops@example.com", now).await.unwrap();
+    let form = RuleForm { kind: "down".into(), ..RuleForm::default() };
+    let rule = validate_rule(&form).unwrap();
+    alerts::create_rule(&server.db, ada, service, None, &rule, &[hook, slack, mail], now).await.unwrap();
+    set_status(&server, id, "down").await;
+    assert_eq!(alerts::evaluate(&server.db, now).await.unwrap().queued, 3);
+
+    let client = deliver::client(&server.state).unwrap();
+    assert_eq!(tokio::time::timeout(WAIT, deliver::round(&server.state, &client)).await.unwrap().unwrap(), 2);
+    let seen = target.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    // The webhook: the notice as JSON, signed over the time and the body.
+    let (path, headers, body) = &seen[0];
+    assert_eq!(path, "/hook");
+    let notice: Notice = serde_json::from_str(body).unwrap();
+    assert_eq!((notice.event.as_str(), notice.probe_name.as_str()), ("trigger", "Port"));
+    let header = headers["x-preflight-signature"].to_str().unwrap();
+    let t: i64 = header.trim_start_matches("t=").split(',').next().unwrap().parse().unwrap();
+    assert!((t - server.clock.now_millis() / 1000).abs() <= 5, "a fresh timestamp");
+    assert_eq!(header, signature(key.unwrap().as_bytes(), t, body.as_bytes()));
+    assert_ne!(header, signature(b"another key", t, body.as_bytes()));
+    // Slack: a line of text with a link to the service.
+    let (path, _, body) = &seen[1];
+    assert_eq!(path, "/slack");
+    let text: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert!(text["text"].as_str().unwrap().starts_with("Firing: Probe down on Payments API (Port)"), "{text}");
+    // Email without SMTP: kept with its reason, tried again later.
+    let states = delivery_states(&server).await;
+    assert!(states[0].1.is_some() && states[1].1.is_some());
+    assert_eq!((states[2].0, states[2].1, states[2].2), (1, None, None));
+    assert!(states[2].3.as_deref().unwrap().contains("no SMTP"), "{states:?}");
+
+    // A receiver that fails: retried after a backoff, then given up.
+    target.status.store(500, Ordering::SeqCst);
+    set_status(&server, id, "up").await;
+    assert_eq!(alerts::evaluate(&server.db, server.clock.now_millis()).await.unwrap().queued, 3);
+    for _ in 0..MAX_ATTEMPTS {
+        tokio::time::timeout(WAIT, deliver::round(&server.state, &client)).await.unwrap().unwrap();
+        server.clock.advance(Duration::from_secs(300 * 60));
+    }
+    let states = delivery_states(&server).await;
+    let recovery_hook = &states[3];
+    assert_eq!(recovery_hook.0, MAX_ATTEMPTS);
+    assert!(recovery_hook.2.is_some(), "given up after the last attempt: {states:?}");
+    assert!(recovery_hook.3.as_deref().unwrap().contains("500"), "{states:?}");
+    let posts = target.seen.lock().unwrap().iter().filter(|(p, ..)| p == "/hook").count();
+    assert_eq!(posts, 1 + MAX_ATTEMPTS as usize, "the trigger once, the recovery at every attempt");
 }

@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::audit::{self, Actor};
 use super::Db;
-use crate::domain::probes::alerts::{breach, step, Maintenance, OpenIncident, Reading, Rule, Step};
+use crate::domain::probes::alerts::{breach, step, Maintenance, Notice, OpenIncident, Reading, Rule, Step};
 use crate::domain::probes::blocks::{block_start, decode, CheckRecord};
 use crate::domain::probes::rollup::Rollup;
 use crate::error::AppError;
@@ -386,16 +386,19 @@ async fn apply(
     if !notify {
         return Ok(Some(0));
     }
-    let body = serde_json::json!({
-        "event": event,
-        "incident_id": incident_id,
-        "service": { "slug": probe.service_slug, "name": probe.service_name },
-        "probe": { "id": probe.id, "name": probe.name },
-        "rule": { "id": rule_id, "kind": rule.kind.key(), "description": rule.kind.describe() },
-        "value": value,
-        "at": now,
-    })
-    .to_string();
+    let notice = Notice {
+        event: event.to_string(),
+        incident_id: Some(incident_id),
+        service_slug: probe.service_slug.clone(),
+        service_name: probe.service_name.clone(),
+        probe_id: Some(probe.id),
+        probe_name: probe.name.clone(),
+        rule_kind: rule.kind.key().to_string(),
+        rule: rule.kind.describe(),
+        value,
+        at: now,
+    };
+    let body = serde_json::to_string(&notice).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     for channel in channels {
         sqlx::query(
             "INSERT INTO alert_deliveries (incident_id, channel_id, event, body, created_at, next_attempt_at)
@@ -410,4 +413,89 @@ async fn apply(
         .await?;
     }
     Ok(Some(channels.len() as u32))
+}
+
+/// A delivery claimed for sending, with its channel.
+#[derive(Debug, FromRow)]
+pub struct DueDelivery {
+    pub id: i64,
+    /// The channel's kind ("webhook", "slack", "email") and target.
+    pub kind: String,
+    pub target: String,
+    pub signing_key: Option<String>,
+    /// A [`Notice`] as JSON.
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// Deliveries are tried this many times (over about five hours) before
+/// they are given up and shown as failed.
+pub const MAX_ATTEMPTS: i64 = 6;
+const CLAIM_MS: i64 = 60_000;
+const BATCH: i64 = 50;
+
+/// Claims up to a batch of due deliveries for this replica.
+pub async fn claim_deliveries(db: &Db, now: i64) -> Result<Vec<DueDelivery>, sqlx::Error> {
+    let skip_locked = if db.backend() == super::db::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE alert_deliveries SET claimed_until = $1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM alert_deliveries
+                      WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
+                        AND (claimed_until IS NULL OR claimed_until <= $2)
+                      ORDER BY id LIMIT {BATCH}{skip_locked})
+         RETURNING id"
+    ))
+    .bind(now + CLAIM_MS)
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids come from the database.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut due: Vec<DueDelivery> = sqlx::query_as(&format!(
+        "SELECT d.id, c.kind, c.target, c.signing_key, d.body, d.attempts
+         FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id WHERE d.id IN ({list})"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    due.sort_by_key(|d| d.id);
+    Ok(due)
+}
+
+/// Records how sending `delivery` went: delivered, or the error with the
+/// next attempt after a backoff (1, 4, 16, 64, 256 minutes), or given up.
+pub async fn settle_delivery(
+    db: &Db,
+    delivery: &DueDelivery,
+    outcome: Result<(), String>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match outcome {
+        Ok(()) => {
+            sqlx::query(
+                "UPDATE alert_deliveries SET delivered_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2",
+            )
+            .bind(now)
+            .bind(delivery.id)
+            .execute(db.pool())
+            .await?;
+        }
+        Err(error) => {
+            let give_up = delivery.attempts >= MAX_ATTEMPTS;
+            let backoff = 60_000 * 4_i64.pow((delivery.attempts - 1).clamp(0, 5) as u32);
+            sqlx::query(
+                "UPDATE alert_deliveries SET last_error = $1, claimed_until = NULL, next_attempt_at = $2, failed_at = $3
+                 WHERE id = $4",
+            )
+            .bind(&error)
+            .bind(now + backoff)
+            .bind(give_up.then_some(now))
+            .bind(delivery.id)
+            .execute(db.pool())
+            .await?;
+        }
+    }
+    Ok(())
 }

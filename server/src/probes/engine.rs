@@ -48,8 +48,10 @@ pub struct EngineConfig {
     pub run_slots: bool,
     /// Raw checks older than this are deleted (`PREFLIGHT_PROBE_RAW_DAYS`).
     pub raw_keep: Duration,
-    /// Retention and rollups run this often (`upkeep`).
+    /// Alert rules, retention and rollups run this often (`upkeep`).
     pub upkeep_every: Duration,
+    /// Queued alert deliveries are looked for this often (`deliver`).
+    pub deliver_every: Duration,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +66,7 @@ impl Default for EngineConfig {
             run_slots: true,
             raw_keep: Duration::from_secs(7 * 86_400),
             upkeep_every: Duration::from_secs(60),
+            deliver_every: Duration::from_secs(5),
         }
     }
 }

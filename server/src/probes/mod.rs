@@ -3,6 +3,7 @@
 
 pub mod cert;
 pub mod check;
+pub mod deliver;
 pub mod engine;
 pub mod upkeep;
 
@@ -18,6 +19,7 @@ pub struct Running {
     stop: CancellationToken,
     task: JoinHandle<()>,
     upkeep: JoinHandle<()>,
+    deliveries: JoinHandle<()>,
 }
 
 impl Running {
@@ -29,6 +31,9 @@ impl Running {
         if let Err(e) = self.upkeep.await {
             tracing::warn!(error = %e, "the probe upkeep ended abnormally");
         }
+        if let Err(e) = self.deliveries.await {
+            tracing::warn!(error = %e, "the alert deliveries ended abnormally");
+        }
     }
 }
 
@@ -38,6 +43,8 @@ pub fn start(state: AppState, config: EngineConfig) -> Result<Running, reqwest::
     let clients = check::Clients::new(state.outbound.clone())?;
     let stop = CancellationToken::new();
     let upkeep = tokio::spawn(upkeep::run(state.clone(), config.raw_keep, config.upkeep_every, stop.clone()));
+    let sender = deliver::client(&state)?;
+    let deliveries = tokio::spawn(deliver::run(state.clone(), sender, config.deliver_every, stop.clone()));
     let task = tokio::spawn(engine::Engine::new(state, config, clients).run(stop.clone()));
-    Ok(Running { stop, task, upkeep })
+    Ok(Running { stop, task, upkeep, deliveries })
 }

@@ -325,6 +325,47 @@ pub fn validate_weekly(weekday: u8, start_minute: u16, minutes: u32) -> Result<M
     Ok(Maintenance::Weekly { weekday, start_minute, minutes })
 }
 
+/// What a notification says: the JSON body of a webhook, and the source of
+/// the Slack and email texts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// "trigger", "reminder", "recovery" or "test".
+    pub event: String,
+    /// The incident (none for a test).
+    pub incident_id: Option<i64>,
+    /// The service's slug.
+    pub service_slug: String,
+    /// The service's name.
+    pub service_name: String,
+    /// The probe (none for a test).
+    pub probe_id: Option<i64>,
+    /// The probe's name.
+    pub probe_name: String,
+    /// The rule kind's key ("down").
+    pub rule_kind: String,
+    /// The rule in words ("Probe down").
+    pub rule: String,
+    /// The figure (see [`breach`] for units): the breaching one, or the
+    /// peak on recovery.
+    pub value: f64,
+    /// When (epoch ms).
+    pub at: i64,
+}
+
+impl Notice {
+    /// One line for Slack and mail subjects: "Firing: Probe down on
+    /// Payments API (Health endpoint)".
+    pub fn headline(&self) -> String {
+        let what = match self.event.as_str() {
+            "trigger" => "Firing",
+            "reminder" => "Still firing",
+            "recovery" => "Recovered",
+            _ => "Test",
+        };
+        format!("{what}: {} on {} ({})", self.rule, self.service_name, self.probe_name)
+    }
+}
+
 /// The value of the signature header a webhook carries:
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, so a receiver
 /// checks both the sender and the time (refusing old replays).
@@ -454,6 +495,25 @@ mod tests {
         assert!(validate_weekly(7, 0, 10).is_err());
         assert!(validate_weekly(0, 24 * 60, 10).is_err());
         assert!(validate_weekly(0, 0, 0).is_err());
+    }
+
+    #[test]
+    fn notices_read_as_one_line() {
+        let notice = Notice {
+            event: "trigger".into(),
+            incident_id: Some(1),
+            service_slug: "payments".into(),
+            service_name: "Payments API".into(),
+            probe_id: Some(2),
+            probe_name: "Health endpoint".into(),
+            rule_kind: "down".into(),
+            rule: RuleKind::Down.describe(),
+            value: 1.0,
+            at: 0,
+        };
+        assert_eq!(notice.headline(), "Firing: Probe down on Payments API (Health endpoint)");
+        let recovered = Notice { event: "recovery".into(), ..notice };
+        assert!(recovered.headline().starts_with("Recovered: "));
     }
 
     #[cfg(feature = "ssr")]
