@@ -863,6 +863,14 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
         .await
         .unwrap();
     assert_eq!(open, 2);
+    // The service page lists them, newest first, the ongoing ones marked.
+    let incidents = alerts::incidents(&server.db, service).await.unwrap();
+    let shown: Vec<(&str, Option<i64>, &str)> =
+        incidents.iter().map(|i| (i.rule.as_str(), i.ended_at, i.peak.as_str())).collect();
+    assert_eq!(shown.len(), 3);
+    assert_eq!((shown[0].0, shown[0].1), ("Probe down", None));
+    assert_eq!((shown[1].0, shown[1].2), ("Error rate above 20 % over 10 minutes", "50.0 %"));
+    assert!(shown[2].1.is_some(), "the first one ended");
     let actions = support::audit_actions(&server, "alert.").await;
     assert_eq!(
         actions,
@@ -968,6 +976,12 @@ async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
     assert!(states[0].1.is_some() && states[1].1.is_some());
     assert_eq!((states[2].0, states[2].1, states[2].2), (1, None, None));
     assert!(states[2].3.as_deref().unwrap().contains("no SMTP"), "{states:?}");
+
+    // The service's probes panel lists the incident as ongoing.
+    let list: serde_json::Value =
+        server.post_json("/api/probes/list", &[("slug", "payments-api")]).await.json().await.unwrap();
+    assert_eq!(list["incidents"][0]["rule"], "Probe down");
+    assert!(list["incidents"][0]["ended_at"].is_null());
 
     // A receiver that fails: retried after a backoff, then given up.
     target.status.store(500, Ordering::SeqCst);

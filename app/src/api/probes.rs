@@ -13,7 +13,7 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
-    use crate::backend::{probe_rollups, probe_runs, probes, services};
+    use crate::backend::{alerts, probe_rollups, probe_runs, probes, services};
     use crate::domain::access::Action;
     use crate::domain::probes::chart::ChartWindow;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
@@ -89,6 +89,7 @@ mod server {
             probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
         }
         Ok(ProbeList {
+            incidents: alerts::incidents(db, s.id).await?,
             probes: list,
             can_manage: !s.archived && caller.me.may(Action::ManageTeamProbes { team_id: s.team_id }),
             service_id: s.id,

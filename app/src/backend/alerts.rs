@@ -14,6 +14,7 @@ use super::Db;
 use crate::domain::probes::alerts::{breach, step, Maintenance, Notice, OpenIncident, Reading, Rule, Step};
 use crate::domain::probes::blocks::{block_start, decode, CheckRecord};
 use crate::domain::probes::rollup::Rollup;
+use crate::domain::probes::summary::IncidentLine;
 use crate::error::AppError;
 
 /// Where a channel sends.
@@ -498,4 +499,33 @@ pub async fn settle_delivery(
         }
     }
     Ok(())
+}
+
+/// Incidents shown on a service's page.
+pub const INCIDENTS_SHOWN: i64 = 20;
+
+/// Service `service_id`'s latest incidents, newest first.
+pub async fn incidents(db: &Db, service_id: i64) -> Result<Vec<IncidentLine>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, Option<i64>, f64)> = sqlx::query_as(&format!(
+        "SELECT i.id, p.name, r.definition, i.started_at, i.ended_at, i.peak
+         FROM incidents i JOIN probes p ON p.id = i.probe_id JOIN alert_rules r ON r.id = i.rule_id
+         WHERE i.service_id = $1 ORDER BY i.started_at DESC, i.id DESC LIMIT {INCIDENTS_SHOWN}"
+    ))
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, probe_name, definition, started_at, ended_at, peak)| {
+            let kind = serde_json::from_str::<Rule>(&definition).ok().map(|r| r.kind);
+            IncidentLine {
+                id,
+                probe_name,
+                rule: kind.map_or_else(|| "A rule".to_string(), |k| k.describe()),
+                started_at,
+                ended_at,
+                peak: kind.map_or_else(String::new, |k| k.value_label(peak)),
+            }
+        })
+        .collect())
 }

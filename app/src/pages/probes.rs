@@ -20,7 +20,9 @@ use crate::domain::probes::blocks::CheckRecord;
 use crate::domain::probes::chart::{ChartWindow, Series};
 use crate::domain::probes::definition::{ProbeForm, ProbeKind};
 use crate::domain::probes::status::ProbeStatus;
-use crate::domain::probes::summary::{latency_label, percent_label, ProbeDetail, ProbeList, ProbeSummary};
+use crate::domain::probes::summary::{
+    latency_label, percent_label, IncidentLine, ProbeDetail, ProbeList, ProbeSummary,
+};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 
@@ -89,8 +91,10 @@ pub fn ProbesPanel(feed: ProbesFeed) -> impl IntoView {
                 {move || list.get().map(|answer| match answer {
                     Ok(list) => {
                         let manage = list.can_manage.then(|| (list.service_id, list.service_slug.clone()));
+                        let incidents = list.incidents.clone();
                         view! {
                             <ProbeTable list/>
+                            <IncidentList incidents/>
                             {manage.map(|(service_id, slug)| view! { <ProbeFile service_id slug import/> })}
                         }
                         .into_any()
@@ -100,6 +104,52 @@ pub fn ProbesPanel(feed: ProbesFeed) -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// The service's latest incidents: when, which probe and rule, the worst
+/// figure, and whether it is still going on.
+#[component]
+fn IncidentList(incidents: Vec<IncidentLine>) -> impl IntoView {
+    if incidents.is_empty() {
+        return ().into_any();
+    }
+    let rows = incidents
+        .into_iter()
+        .map(|i| {
+            view! {
+                <tr>
+                    <td><LocalTime millis=i.started_at/></td>
+                    <td>{i.probe_name}</td>
+                    <th scope="row">{i.rule}</th>
+                    <td class="num">{i.peak}</td>
+                    <td>
+                        {match i.ended_at {
+                            Some(at) => view! { <LocalTime millis=at/> }.into_any(),
+                            None => view! { <span class="probe-status probe-status--down">"Ongoing"</span> }.into_any(),
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3 id="incidents-heading">"Incidents"</h3>
+        <div class="table-scroll">
+            <table class="data-table" aria-labelledby="incidents-heading">
+                <thead>
+                    <tr>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Probe"</th>
+                        <th scope="col">"Rule"</th>
+                        <th scope="col" class="num">"Worst"</th>
+                        <th scope="col">"Ended"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

@@ -64,6 +64,18 @@ impl RuleKind {
         }
     }
 
+    /// `value` (see [`breach`]) in this rule's unit: "1", "12.5 %",
+    /// "450 ms", "3 days".
+    pub fn value_label(&self, value: f64) -> String {
+        match self {
+            RuleKind::Down => "down".to_string(),
+            RuleKind::ErrorRate { .. } => format!("{value:.1} %"),
+            RuleKind::LatencyP95 { .. } => format!("{value:.0} ms"),
+            RuleKind::CertExpiry { .. } if value < 1.0 => "under a day".to_string(),
+            RuleKind::CertExpiry { .. } => format!("{:.0} days", value.floor()),
+        }
+    }
+
     /// The window its figure is read over (ms); none for down and
     /// certificate rules, which read the probe's state.
     pub fn window_ms(&self) -> Option<i64> {
@@ -433,6 +445,10 @@ mod tests {
         assert_eq!(breach(&RuleKind::LatencyP95 { above_ms: 300, window_minutes: 5 }, &reading, now), Some(450.0));
         assert_eq!(breach(&RuleKind::CertExpiry { within_days: 14 }, &reading, now), Some(3.0));
         assert_eq!(breach(&RuleKind::CertExpiry { within_days: 2 }, &reading, now), None);
+        let cert = RuleKind::CertExpiry { within_days: 14 };
+        assert_eq!((cert.value_label(3.7), cert.value_label(0.5)), ("3 days".to_string(), "under a day".to_string()));
+        let rate = RuleKind::ErrorRate { above_percent: 5.0, window_minutes: 10 };
+        assert_eq!(rate.value_label(12.345), "12.3 %");
         assert_eq!(
             breach(&RuleKind::ErrorRate { above_percent: 0.0, window_minutes: 1 }, &Reading::default(), now),
             None,

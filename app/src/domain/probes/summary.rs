@@ -101,6 +101,23 @@ impl ProbeSummary {
     }
 }
 
+/// An incident as the service page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentLine {
+    /// The incident's id.
+    pub id: i64,
+    /// The probe it happened on.
+    pub probe_name: String,
+    /// The rule in words ("Probe down").
+    pub rule: String,
+    /// When it started and ended (epoch ms); no end while it lasts.
+    pub started_at: i64,
+    /// See `started_at`.
+    pub ended_at: Option<i64>,
+    /// The worst figure, in the rule's unit ("1.5 s", "12.0 %", "3 days").
+    pub peak: String,
+}
+
 /// A service's probes, for its page and its probes page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeList {
@@ -112,6 +129,8 @@ pub struct ProbeList {
     pub service_slug: String,
     /// Its probes, by name.
     pub probes: Vec<ProbeSummary>,
+    /// Its latest incidents, newest first.
+    pub incidents: Vec<IncidentLine>,
     /// The caller may add, change, pause and delete them.
     pub can_manage: bool,
     /// The server's time, for "3 minutes ago" and certificate days.
