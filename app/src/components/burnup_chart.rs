@@ -24,6 +24,8 @@ pub fn BurnupChart(burnup: Burnup) -> impl IntoView {
         None => "No progress recorded yet.".to_string(),
     };
     view! {
+        // At phone width the chart keeps a readable size and scrolls sideways.
+        <div class="chart-scroll">
         <svg class="score-chart burnup" viewBox=format!("0 0 {BURNUP_WIDTH} {BURNUP_HEIGHT}") role="img" aria-label=description>
             <g class="score-chart__grid">
                 {g.y_ticks.iter().map(|(y, label)| view! {
@@ -52,6 +54,7 @@ pub fn BurnupChart(burnup: Burnup) -> impl IntoView {
                 <circle class="score-chart__dot" cx=*x cy=*y r="6"><title>{text.clone()}</title></circle>
             }).collect_view()}
         </svg>
+        </div>
         <ul class="burnup__legend" aria-label="Chart legend">
             <li><span class="burnup__key burnup__key--met"></span>"Services meeting the goal"</li>
             <li><span class="burnup__key burnup__key--total"></span>"Services covered"</li>

@@ -87,6 +87,8 @@ pub fn ScoreChart(history: History) -> impl IntoView {
     let marked = history.to_day - history.from_day < 31;
     view! {
         <p class=format!("history__trend history__trend--{trend}")>{summary}</p>
+        // At phone width the chart keeps a readable size and scrolls sideways.
+        <div class="chart-scroll">
         <svg class="score-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=description>
             <g class="score-chart__grid">
                 {g.y_ticks.iter().map(|(y, label)| view! {
@@ -121,6 +123,7 @@ pub fn ScoreChart(history: History) -> impl IntoView {
                 <circle class="score-chart__dot" cx=*x cy=*y r="6"><title>{text.clone()}</title></circle>
             }).collect_view()}
         </svg>
+        </div>
         {empty.then(|| view! { <p class="muted">"No score recorded in this window yet."</p> })}
     }
 }
