@@ -542,6 +542,23 @@ async fn two_engines_share_the_probes_and_one_takes_over_when_the_other_stops(ba
     b.stop().await;
 }
 
+/// Writes `records` of probe `id` straight into its hourly blocks, as the
+/// engine would have.
+async fn store_checks(server: &TestServer, id: i64, records: &[app::domain::probes::blocks::CheckRecord]) {
+    use app::domain::probes::blocks::{block_start, encode_by_block};
+    for (start, bytes) in encode_by_block(records) {
+        let checks = records.iter().filter(|r| block_start(r.at_ms) == start).count() as i64;
+        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(start)
+            .bind(checks)
+            .bind(bytes)
+            .execute(server.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
 /// The exact nearest-rank percentile of `values` (sorted).
 fn exact_percentile(values: &[u64], q: f64) -> u64 {
     let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
@@ -567,7 +584,7 @@ async fn rollup(server: &TestServer, id: i64, span: &str, start: i64) -> Option<
 
 async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend) {
     use app::backend::probe_rollups::{self, GRACE_MS};
-    use app::domain::probes::blocks::{block_start, encode_by_block, CheckRecord};
+    use app::domain::probes::blocks::{block_start, CheckRecord};
     use app::domain::probes::chart::ChartWindow;
     use app::domain::probes::rollup::Sketch;
     use app::domain::probes::status::{ErrorClass, Outcome};
@@ -597,17 +614,7 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
             traffic: None,
         })
         .collect();
-    for (start, bytes) in encode_by_block(&records) {
-        let checks = records.iter().filter(|r| block_start(r.at_ms) == start).count() as i64;
-        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(start)
-            .bind(checks)
-            .bind(bytes)
-            .execute(server.db.pool())
-            .await
-            .unwrap();
-    }
+    store_checks(&server, id, &records).await;
     // Before any rollup, uptime comes from the raw checks alone.
     let share = |from: i64| {
         let counted: Vec<&CheckRecord> = records.iter().filter(|r| r.at_ms >= from && r.at_ms <= now).collect();
@@ -744,7 +751,7 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
     use app::backend::alerts::{self, ChannelKind, Evaluated};
     use app::backend::audit::Actor;
     use app::domain::probes::alerts::{validate_once, validate_rule, RuleForm};
-    use app::domain::probes::blocks::{encode_by_block, CheckRecord};
+    use app::domain::probes::blocks::CheckRecord;
     use app::domain::probes::status::{ErrorClass, Outcome};
     const MINUTE: i64 = 60_000;
 
@@ -835,15 +842,7 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
             traffic: None,
         })
         .collect();
-    for (start, bytes) in encode_by_block(&records) {
-        sqlx::query("INSERT INTO probe_blocks (probe_id, start_at, checks, data) VALUES ($1, $2, 0, $3)")
-            .bind(id)
-            .bind(start)
-            .bind(bytes)
-            .execute(server.db.pool())
-            .await
-            .unwrap();
-    }
+    store_checks(&server, id, &records).await;
     assert_eq!(evaluate().await, Evaluated { opened: 1, closed: 0, queued: 1 });
     let peak: f64 = sqlx::query_scalar("SELECT peak FROM incidents WHERE ended_at IS NULL")
         .fetch_one(server.db.pool())

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::audit::{self, Actor};
+use super::outbox;
 use super::Db;
 use crate::domain::probes::alerts::{breach, step, Maintenance, Notice, OpenIncident, Reading, Rule, Step};
-use crate::domain::probes::blocks::{block_start, decode, CheckRecord};
+use crate::domain::probes::blocks::CheckRecord;
 use crate::domain::probes::rollup::Rollup;
 use crate::domain::probes::summary::IncidentLine;
 use crate::error::AppError;
@@ -215,7 +216,10 @@ pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
     .await?;
     let window = rules.iter().filter_map(|(.., rule)| rule.kind.window_ms()).max();
     let records = match window {
-        Some(window) => recent_checks(&mut conn, &probes, now - window, now).await?,
+        Some(window) => {
+            let ids: Vec<i64> = probes.iter().map(|p| p.id).collect();
+            super::probe_runs::checks_of(&mut conn, &ids, now - window, now + 1).await?
+        }
         None => HashMap::new(),
     };
     let open: HashMap<(i64, i64), OpenRow> = sqlx::query_as::<_, OpenRow>(
@@ -274,33 +278,6 @@ pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
         }
     }
     Ok(evaluated)
-}
-
-/// The checks of `probes` from `from` to `now`, oldest first, per probe.
-async fn recent_checks(
-    conn: &mut AnyConnection,
-    probes: &[ProbeRow],
-    from: i64,
-    now: i64,
-) -> Result<HashMap<i64, Vec<CheckRecord>>, sqlx::Error> {
-    let mut out: HashMap<i64, Vec<CheckRecord>> = HashMap::new();
-    if probes.is_empty() {
-        return Ok(out);
-    }
-    // Ids come from the database.
-    let list = probes.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(",");
-    let blocks: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT probe_id, start_at, data FROM probe_blocks WHERE probe_id IN ({list}) AND start_at >= $1"
-    ))
-    .bind(block_start(from))
-    .fetch_all(&mut *conn)
-    .await?;
-    for (probe_id, start, data) in blocks {
-        if let Ok(records) = decode(start, &data) {
-            out.entry(probe_id).or_default().extend(records.into_iter().filter(|r| r.at_ms >= from && r.at_ms <= now));
-        }
-    }
-    Ok(out)
 }
 
 /// What `kind` reads of `probe` and its checks (already cut to the
@@ -431,25 +408,13 @@ pub struct DueDelivery {
 
 /// Deliveries are tried this many times (over about five hours) before
 /// they are given up and shown as failed.
-pub const MAX_ATTEMPTS: i64 = 6;
-const CLAIM_MS: i64 = 60_000;
+pub use super::outbox::MAX_ATTEMPTS;
+/// Deliveries claimed and sent per pass.
 const BATCH: i64 = 50;
 
 /// Claims up to a batch of due deliveries for this replica.
 pub async fn claim_deliveries(db: &Db, now: i64) -> Result<Vec<DueDelivery>, sqlx::Error> {
-    let skip_locked = if db.backend() == super::db::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "UPDATE alert_deliveries SET claimed_until = $1, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM alert_deliveries
-                      WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
-                        AND (claimed_until IS NULL OR claimed_until <= $2)
-                      ORDER BY id LIMIT {BATCH}{skip_locked})
-         RETURNING id"
-    ))
-    .bind(now + CLAIM_MS)
-    .bind(now)
-    .fetch_all(db.pool())
-    .await?;
+    let ids = outbox::claim(db, "alert_deliveries", "delivered_at", BATCH, now).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -466,7 +431,7 @@ pub async fn claim_deliveries(db: &Db, now: i64) -> Result<Vec<DueDelivery>, sql
 }
 
 /// Records how sending `delivery` went: delivered, or the error with the
-/// next attempt after a backoff (1, 4, 16, 64, 256 minutes), or given up.
+/// next attempt after a backoff (`outbox::backoff_ms`), or given up.
 pub async fn settle_delivery(
     db: &Db,
     delivery: &DueDelivery,
@@ -484,8 +449,8 @@ pub async fn settle_delivery(
             .await?;
         }
         Err(error) => {
-            let give_up = delivery.attempts >= MAX_ATTEMPTS;
-            let backoff = 60_000 * 4_i64.pow((delivery.attempts - 1).clamp(0, 5) as u32);
+            let give_up = outbox::gives_up(delivery.attempts);
+            let backoff = outbox::backoff_ms(delivery.attempts);
             sqlx::query(
                 "UPDATE alert_deliveries SET last_error = $1, claimed_until = NULL, next_attempt_at = $2, failed_at = $3
                  WHERE id = $4",

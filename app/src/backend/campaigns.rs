@@ -752,7 +752,8 @@ pub async fn detail(
     let goal_items = match &record.goal {
         Goal::Items(keys) => {
             let titles = goal_titles(&mut conn, keys).await?;
-            keys.iter().map(|k| title_of(&titles)(k)).collect()
+            let title = title_of(&titles);
+            keys.iter().map(|k| title(k)).collect()
         }
         Goal::Level(_) => Vec::new(),
     };

@@ -26,6 +26,7 @@ pub mod mfa;
 pub mod migrations;
 pub mod milestones;
 pub mod notifications;
+pub mod outbox;
 pub mod passwords;
 pub mod probe_rollups;
 pub mod probe_runs;

@@ -14,8 +14,8 @@
 use sqlx::{AnyConnection, Row};
 
 use super::campaigns;
-use super::db::Backend;
 use super::mail::Mailer;
+use super::outbox;
 use super::Db;
 use crate::domain::history::{day_label, day_of};
 use crate::domain::notifications::{iso_week, MailKind};
@@ -25,10 +25,8 @@ use crate::domain::readiness::DAY_MS;
 pub const DIGEST_DAYS: i64 = 14;
 /// Mails claimed and sent per pass.
 const BATCH: i64 = 20;
-/// A claimed mail is another replica's again after this long.
-const CLAIM_MS: i64 = 60_000;
 /// Attempts before a mail is given up (with its last error kept).
-pub const MAX_ATTEMPTS: i64 = 6;
+pub use super::outbox::MAX_ATTEMPTS;
 /// Unsent mail older than this is dropped (SMTP was not configured, or
 /// the server was down for days): a stale alert helps nobody.
 const KEEP_UNSENT_MS: i64 = 3 * DAY_MS;
@@ -279,9 +277,8 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, public_url: &str, now: i64) -
                     total.sent += 1;
                 }
                 Err(e) => {
-                    let give_up = mail.attempts >= MAX_ATTEMPTS;
-                    // 1, 4, 16, 64 and 256 minutes.
-                    let backoff = 60_000 * 4_i64.pow((mail.attempts - 1).clamp(0, 5) as u32);
+                    let give_up = outbox::gives_up(mail.attempts);
+                    let backoff = outbox::backoff_ms(mail.attempts);
                     sqlx::query(
                         "UPDATE mail_outbox SET last_error = $1, claimed_until = NULL, next_attempt_at = $2,
                                 failed_at = $3 WHERE id = $4",
@@ -316,18 +313,7 @@ struct Claimed {
 
 /// Claims up to `BATCH` due mails for this replica.
 async fn claim(db: &Db, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
-    // PostgreSQL replicas skip rows another one is claiming; SQLite has a
-    // single writer anyway.
-    let skip_locked = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "UPDATE mail_outbox SET claimed_until = $1, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM mail_outbox
-                      WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
-                        AND (claimed_until IS NULL OR claimed_until <= $2)
-                      ORDER BY id LIMIT {BATCH}{skip_locked})
-         RETURNING id"
-    );
-    let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now + CLAIM_MS).bind(now).fetch_all(db.pool()).await?;
+    let ids = outbox::claim(db, "mail_outbox", "sent_at", BATCH, now).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

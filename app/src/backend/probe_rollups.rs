@@ -236,6 +236,8 @@ async fn insert(
     start: i64,
     rollups: &[(i64, Rollup)],
 ) -> Result<(), sqlx::Error> {
+    // Counts beyond i64 cannot happen; saturate rather than wrap.
+    let n = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     for (probe_id, rollup) in rollups {
         let (errors, requests) = rollup.err_requests.unzip();
         sqlx::query(
@@ -245,11 +247,11 @@ async fn insert(
         .bind(*probe_id)
         .bind(span)
         .bind(start)
-        .bind(rollup.count.min(i64::MAX as u64) as i64)
-        .bind(rollup.failures.min(i64::MAX as u64) as i64)
-        .bind(rollup.degraded.min(i64::MAX as u64) as i64)
-        .bind(requests.map(|r| r.min(i64::MAX as u64) as i64))
-        .bind(errors.map(|e| e.min(i64::MAX as u64) as i64))
+        .bind(n(rollup.count))
+        .bind(n(rollup.failures))
+        .bind(n(rollup.degraded))
+        .bind(requests.map(n))
+        .bind(errors.map(n))
         .bind(rollup.latency.to_bytes())
         .execute(&mut *conn)
         .await?;

@@ -13,7 +13,7 @@
 //! refuses to update one row twice in a statement) and writes each probe's
 //! state, but only over the version the engine loaded (see `probes`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{AnyConnection, Row};
 
@@ -274,28 +274,48 @@ async fn write_state(conn: &mut AnyConnection, done: &CheckDone) -> Result<u64, 
     Ok(result.rows_affected())
 }
 
-/// The checks of probe `probe_id` from `from` (inclusive) to `to`
-/// (exclusive), oldest first. A damaged block is skipped with a warning,
-/// never an error for the page.
-pub async fn checks(db: &Db, probe_id: i64, from: i64, to: i64) -> Result<Vec<CheckRecord>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT start_at, data FROM probe_blocks WHERE probe_id = $1 AND start_at >= $2 AND start_at < $3
-         ORDER BY start_at",
-    )
-    .bind(probe_id)
+/// The checks of probes `ids` from `from` (inclusive) to `to` (exclusive),
+/// oldest first, per probe, in one statement. A damaged block is skipped
+/// with a warning.
+pub async fn checks_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    from: i64,
+    to: i64,
+) -> Result<HashMap<i64, Vec<CheckRecord>>, sqlx::Error> {
+    let mut out: HashMap<i64, Vec<CheckRecord>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // Ids are the caller's integers, never text from a request.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let blocks: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT probe_id, start_at, data FROM probe_blocks
+         WHERE probe_id IN ({list}) AND start_at >= $1 AND start_at < $2 ORDER BY probe_id, start_at"
+    ))
     .bind(block_start(from))
     .bind(to)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::new();
-    for (start, data) in rows {
+    for (probe_id, start, data) in blocks {
         match crate::domain::probes::blocks::decode(start, &data) {
-            Ok(records) => out.extend(records.into_iter().filter(|r| r.at_ms >= from && r.at_ms < to)),
+            Ok(records) => {
+                out.entry(probe_id).or_default().extend(records.into_iter().filter(|r| r.at_ms >= from && r.at_ms < to))
+            }
             Err(e) => tracing::warn!(probe_id, start, error = %e, "skipping a damaged check block"),
         }
     }
-    out.sort_by_key(|r| r.at_ms);
+    for records in out.values_mut() {
+        records.sort_by_key(|r| r.at_ms);
+    }
     Ok(out)
+}
+
+/// The checks of probe `probe_id` from `from` (inclusive) to `to`
+/// (exclusive), oldest first.
+pub async fn checks(db: &Db, probe_id: i64, from: i64, to: i64) -> Result<Vec<CheckRecord>, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(checks_of(&mut conn, &[probe_id], from, to).await?.remove(&probe_id).unwrap_or_default())
 }
 
 /// Deletes up to `limit` hourly blocks that ended before `before` (epoch
