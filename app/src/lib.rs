@@ -29,6 +29,7 @@ use crate::components::theme_toggle::current_theme;
 use crate::pages::{
     account::AccountPage,
     admin_settings::AdminSettingsPage,
+    alerts::{ServiceAlertsPage, TeamAlertsPage},
     audit::AuditPage,
     campaigns::{CampaignPage, CampaignsPage, NewCampaignPage},
     due_soon::DueSoonPage,
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("services/:slug/milestones/:id") view=MilestonePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/probes/new") view=NewProbePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/probes/:id") view=ProbePage ssr=SsrMode::Async/>
+                        <Route path=path!("services/:slug/alerts") view=ServiceAlertsPage ssr=SsrMode::Async/>
                         <Route path=path!("items/:id") view=ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("templates") view=TemplatesPage/>
                         <Route path=path!("templates/new") view=NewTemplatePage/>
@@ -124,6 +126,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("campaigns/:id") view=CampaignPage ssr=SsrMode::Async/>
                         <Route path=path!("teams") view=TeamsPage/>
                         <Route path=path!("teams/:id") view=TeamPage ssr=SsrMode::Async/>
+                        <Route path=path!("teams/:id/alerts") view=TeamAlertsPage ssr=SsrMode::Async/>
                         // Async, so a refusal (403) or 404 is the page's status.
                         <Route path=path!("admin/users") view=PeoplePage ssr=SsrMode::Async/>
                         <Route path=path!("admin/users/:id") view=PersonPage ssr=SsrMode::Async/>

@@ -24,6 +24,8 @@ both_backends!(
     checks_roll_up_into_hours_and_days_and_uptime_windows,
     alert_rules_open_remind_and_close_incidents_and_maintenance_silences_them,
     alert_deliveries_are_signed_retried_and_given_up,
+    channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_the_receiver,
+    a_probe_going_down_opens_its_incident_as_its_result_is_written,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -763,7 +765,7 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
     let id = probe_id(&server, "Port").await;
     let ada = Actor { id: 1, name: "Ada", client: None };
     let now = || server.clock.now_millis();
-    let evaluate = || async { alerts::evaluate(&server.db, server.clock.now_millis()).await.unwrap() };
+    let evaluate = || async { alerts::evaluate(&server.db, None, server.clock.now_millis()).await.unwrap().counts };
 
     let (hook, key) = alerts::create_channel(
         &server.db,
@@ -949,7 +951,7 @@ async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
     let rule = validate_rule(&form).unwrap();
     alerts::create_rule(&server.db, ada, service, None, &rule, &[hook, slack, mail], now).await.unwrap();
     set_status(&server, id, "down").await;
-    assert_eq!(alerts::evaluate(&server.db, now).await.unwrap().queued, 3);
+    assert_eq!(alerts::evaluate(&server.db, None, now).await.unwrap().counts.queued, 3);
 
     let client = deliver::client(&server.state).unwrap();
     assert_eq!(tokio::time::timeout(WAIT, deliver::round(&server.state, &client)).await.unwrap().unwrap(), 2);
@@ -985,7 +987,7 @@ async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
     // A receiver that fails: retried after a backoff, then given up.
     target.status.store(500, Ordering::SeqCst);
     set_status(&server, id, "up").await;
-    assert_eq!(alerts::evaluate(&server.db, server.clock.now_millis()).await.unwrap().queued, 3);
+    assert_eq!(alerts::evaluate(&server.db, None, server.clock.now_millis()).await.unwrap().counts.queued, 3);
     for _ in 0..MAX_ATTEMPTS {
         tokio::time::timeout(WAIT, deliver::round(&server.state, &client)).await.unwrap().unwrap();
         server.clock.advance(Duration::from_secs(300 * 60));
@@ -997,4 +999,242 @@ async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
     assert!(recovery_hook.3.as_deref().unwrap().contains("500"), "{states:?}");
     let posts = target.seen.lock().unwrap().iter().filter(|(p, ..)| p == "/hook").count();
     assert_eq!(posts, 1 + MAX_ATTEMPTS as usize, "the trigger once, the recovery at every attempt");
+}
+
+/// A form built of owned values, as [`call`] takes it.
+fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Calls server function `path` as `client`: its status and JSON answer.
+async fn call(
+    server: &TestServer,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = server.post_with(client, path, form).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+async fn channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_the_receiver(backend: Backend) {
+    use app::domain::probes::alerts::{signature, Notice};
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let target = receiver().await;
+    let hook_url = format!("{}/hook/secret-path", target.url);
+    let add = "/api/alerts/channels/add";
+    let channel = |kind: &'static str, name: &'static str, to: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("team_id", "1".into()),
+            ("form[kind]", kind.into()),
+            ("form[name]", name.into()),
+            ("form[target]", to.to_string()),
+        ]
+    };
+
+    // The team's member adds a webhook and sees its signing key, once.
+    let hook_form = channel("webhook", "Hook", &hook_url);
+    let (status, added) = call(&server, &org.member, add, &refs(&hook_form)).await;
+    assert_eq!(status, 200, "{added}");
+    let key = added["signing_key"].as_str().unwrap().to_string();
+    assert_eq!(key.len(), 64);
+    // Others may not; bad input is named by its field.
+    assert_eq!(call(&server, &org.viewer, add, &refs(&hook_form)).await.0, 403);
+    assert_eq!(call(&server, &org.other_lead, add, &refs(&hook_form)).await.0, 403);
+    let refused = [
+        (channel("webhook", "Hook", "ftp://example.com/x"), "target"),
+        (channel("webhook", "Hook", "http://169.254.169.254/latest"), "target"),
+        (channel("slack", "Hook", ""), "target"),
+        (channel("webhook", "", &hook_url), "name"),
+        (channel("email", "Mail", "ops@example.com"), "kind"),
+        (channel("pager", "Pager", &hook_url), "kind"),
+    ];
+    for (fields, field) in &refused {
+        let (status, body) = call(&server, &org.lead, add, &refs(fields)).await;
+        assert_eq!((status, invalid_field(&body)), (422, field.to_string()), "{fields:?}: {body}");
+    }
+
+    // Everyone reads the channels: a URL shows only its host, never the key.
+    let (_, page) = call(&server, &org.viewer, "/api/alerts/team", &[("team_id", "1")]).await;
+    assert_eq!(page["channels"][0]["target"], "http://127.0.0.1/…");
+    assert_eq!((page["can_manage"].as_bool(), page["email_available"].as_bool()), (Some(false), Some(false)));
+    let text = page.to_string();
+    assert!(!text.contains(&key) && !text.contains("secret-path"), "{text}");
+    let hook = page["channels"][0]["id"].as_i64().unwrap().to_string();
+
+    // "Send test" sends at once, signed, and says how it went.
+    let test_form = [("team_id", "1"), ("channel_id", hook.as_str())];
+    let test = "/api/alerts/channels/test";
+    let (status, said) = call(&server, &org.lead, test, &test_form).await;
+    assert_eq!(status, 200, "{said}");
+    let (path, headers, body) = target.seen.lock().unwrap()[0].clone();
+    assert_eq!(path, "/hook/secret-path");
+    let notice: Notice = serde_json::from_str(&body).unwrap();
+    assert_eq!((notice.event.as_str(), notice.probe_name.as_str()), ("test", "Hook"));
+    let header = headers["x-preflight-signature"].to_str().unwrap();
+    let t: i64 = header.trim_start_matches("t=").split(',').next().unwrap().parse().unwrap();
+    assert_eq!(header, signature(key.as_bytes(), t, body.as_bytes()));
+    // A failing receiver: the answer names why, and the team's page lists it
+    // as failed at once (a test is not retried).
+    target.status.store(500, Ordering::SeqCst);
+    let (status, said) = call(&server, &org.member, test, &test_form).await;
+    assert_eq!(status, 422);
+    assert!(said["Invalid"]["message"].as_str().unwrap().contains("500"), "{said}");
+    assert_eq!(call(&server, &org.viewer, test, &test_form).await.0, 403);
+    let (_, page) = call(&server, &org.viewer, "/api/alerts/team", &[("team_id", "1")]).await;
+    assert!(page["deliveries"][0]["state"]["Failed"]["error"].as_str().unwrap().contains("500"), "{page}");
+    assert!(page["deliveries"][1]["state"]["Delivered"].is_object(), "{page}");
+    assert_eq!(page["channels"][0]["failed_recently"], 1);
+
+    // Rules: the team's channels only, this service's probes only.
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
+    assert_eq!(create_probe(&server, &org.member, service, &fields).await.status(), 200);
+    let probe = probe_id(&server, "Port").await;
+    let service_s = service.to_string();
+    let rule = |more: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        let mut fields = vec![("service_id", service_s.clone()), ("form[kind]", "down".to_string())];
+        fields.retain(|(k, _)| !more.iter().any(|(m, _)| m == k));
+        fields.extend(more.iter().map(|(k, v)| (*k, v.to_string())));
+        fields
+    };
+    let rules = "/api/alerts/rules/add";
+    let to_hook = ("channels[0]", hook.as_str());
+    assert_eq!(invalid_field(&call(&server, &org.lead, rules, &refs(&rule(&[]))).await.1), "channels");
+    let stray = rule(&[to_hook, ("probe_id", "999")]);
+    assert_eq!(invalid_field(&call(&server, &org.lead, rules, &refs(&stray)).await.1), "probe_id");
+    let rate = rule(&[to_hook, ("form[kind]", "error-rate"), ("form[threshold]", "150")]);
+    assert_eq!(invalid_field(&call(&server, &org.lead, rules, &refs(&rate)).await.1), "threshold");
+    let down = rule(&[to_hook]);
+    assert_eq!(call(&server, &org.other_lead, rules, &refs(&down)).await.0, 403);
+    assert_eq!(call(&server, &org.viewer, rules, &refs(&down)).await.0, 403);
+    let (status, body) = call(&server, &org.member, rules, &refs(&down)).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Maintenance windows: once (in the future) or weekly.
+    let windows = "/api/alerts/maintenance/add";
+    let past = [
+        ("service_id", service_s.as_str()),
+        ("form[kind]", "once"),
+        ("form[starts]", "2001-01-01T02:00"),
+        ("form[ends]", "2001-01-01T03:00"),
+    ];
+    assert_eq!(invalid_field(&call(&server, &org.lead, windows, &past).await.1), "ends");
+    let weekly = [
+        ("service_id", service_s.as_str()),
+        ("form[kind]", "weekly"),
+        ("form[weekday]", "6"),
+        ("form[start_time]", "23:00"),
+        ("form[minutes]", "90"),
+        ("form[note]", "Patch night"),
+    ];
+    assert_eq!(call(&server, &org.lead, windows, &weekly).await.0, 200);
+
+    let (_, page) = call(&server, &org.viewer, "/api/alerts/service", &[("slug", "payments-api")]).await;
+    assert_eq!(page["rules"][0]["rule"], "Probe down");
+    assert_eq!(page["rules"][0]["channels"], serde_json::json!(["Hook"]));
+    assert!(page["rules"][0]["probe_name"].is_null(), "every probe");
+    assert_eq!(page["windows"][0]["when"], "Every Sunday from 23:00 for 1 h 30 min (UTC)");
+    assert_eq!(page["windows"][0]["note"], "Patch night");
+    assert_eq!(page["probes"][0]["name"], "Port");
+    assert_eq!(page["can_manage"], false);
+    let rule_id = page["rules"][0]["id"].as_i64().unwrap().to_string();
+    let window_id = page["windows"][0]["id"].as_i64().unwrap().to_string();
+
+    // Removing a rule ends its open incident; removing a channel empties the list.
+    set_status(&server, probe, "down").await;
+    let moved = app::backend::alerts::evaluate(&server.db, None, server.clock.now_millis()).await.unwrap();
+    assert_eq!(moved.counts.opened, 1);
+    assert_eq!(moved.probes, [app::backend::probe_runs::ProbeUpdate { service_id: service, probe_id: probe }]);
+    let (_, page) = call(&server, &org.lead, "/api/alerts/service", &[("slug", "payments-api")]).await;
+    assert_eq!(page["rules"][0]["firing"], true);
+    assert_eq!(page["can_manage"], true);
+    let removed = [("service_id", service_s.as_str()), ("rule_id", rule_id.as_str())];
+    assert_eq!(call(&server, &org.lead, "/api/alerts/rules/remove", &removed).await.0, 200);
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE ended_at IS NULL")
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let gone = [("service_id", service_s.as_str()), ("window_id", window_id.as_str())];
+    assert_eq!(call(&server, &org.lead, "/api/alerts/maintenance/remove", &gone).await.0, 200);
+    assert_eq!(call(&server, &org.lead, "/api/alerts/maintenance/remove", &gone).await.0, 404);
+    let dropped = [("team_id", "1"), ("channel_id", hook.as_str())];
+    assert_eq!(call(&server, &org.lead, "/api/alerts/channels/remove", &dropped).await.0, 200);
+    let (_, page) = call(&server, &org.lead, "/api/alerts/team", &[("team_id", "1")]).await;
+    assert_eq!(page["channels"], serde_json::json!([]));
+    assert_eq!(
+        support::audit_actions(&server, "alert.").await,
+        [
+            "alert.channel_created",
+            "alert.channel_tested",
+            "alert.channel_tested",
+            "alert.rule_created",
+            "alert.maintenance_added",
+            "alert.rule_removed",
+            "alert.maintenance_removed",
+            "alert.channel_removed",
+        ]
+    );
+}
+
+async fn a_probe_going_down_opens_its_incident_as_its_result_is_written(backend: Backend) {
+    use app::backend::alerts::{self, ChannelKind};
+    use app::backend::audit::Actor;
+    use app::domain::probes::alerts::{validate_rule, RuleForm};
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    // No upkeep round after the first: only the engine's flush can open it.
+    let config = EngineConfig { upkeep_every: Duration::from_secs(3600), ..fast("solo") };
+    let engine = probes::start(server.state.clone(), config).unwrap();
+    let mut live = server.state.probe_updates.subscribe();
+    let target = Target::start().await;
+    let url = target.url();
+    let fields = [
+        ("form[kind]", "http"),
+        ("form[name]", "Health"),
+        ("form[url]", url.as_str()),
+        ("form[failure_threshold]", "1"),
+        ("form[recovery_threshold]", "1"),
+    ];
+    assert_eq!(create_probe(&server, &org.member, service, &fields).await.status(), 200);
+    let id = probe_id(&server, "Health").await;
+    let ada = Actor { id: 1, name: "Ada", client: None };
+    let now = server.clock.now_millis();
+    let receiver = receiver().await;
+    let (hook, _) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Webhook, "Hook", &receiver.url, now).await.unwrap();
+    let down = validate_rule(&RuleForm { kind: "down".into(), ..RuleForm::default() }).unwrap();
+    alerts::create_rule(&server.db, ada, service, None, &down, &[hook], now).await.unwrap();
+
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    target.status.store(503, Ordering::SeqCst);
+    assert_eq!(check_now(&server, service, id).await.0, "down");
+    let incident = || async {
+        sqlx::query_as::<_, (Option<i64>,)>("SELECT ended_at FROM incidents WHERE probe_id = $1")
+            .bind(id)
+            .fetch_optional(server.db.pool())
+            .await
+            .unwrap()
+    };
+    wait_until("the incident opens", || async { incident().await.is_some() }).await;
+    // Back up: the incident closes the same way, and live pages hear of it.
+    target.status.store(200, Ordering::SeqCst);
+    assert_eq!(check_now(&server, service, id).await.0, "up");
+    wait_until("the incident ends", || async { incident().await.is_some_and(|(end,)| end.is_some()) }).await;
+    let events: Vec<String> = deliveries(&server).await.into_iter().map(|(_, event, _)| event).collect();
+    assert_eq!(events, ["trigger", "recovery"]);
+    let mut heard = 0;
+    while let Ok(update) = live.try_recv() {
+        assert_eq!(update.service_id, service);
+        heard += 1;
+    }
+    assert!(heard >= 3, "each check and each incident change is told to live pages ({heard})");
+    engine.stop().await;
 }

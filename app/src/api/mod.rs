@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin_settings;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;

@@ -13,7 +13,7 @@ use crate::error::AppError;
 mod server {
     use super::*;
     use crate::backend::caller::{caller, Caller};
-    use crate::backend::{alerts, probe_rollups, probe_runs, probes, services};
+    use crate::backend::{alerts, probe_rollups, probe_runs, probes, services, targets};
     use crate::domain::access::Action;
     use crate::domain::probes::chart::ChartWindow;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
@@ -29,50 +29,15 @@ mod server {
         Ok(record)
     }
 
-    /// The outbound guard's save-time judgement of where the probe goes: a
-    /// scheme or literal address it refuses, or a name that does not
-    /// resolve or resolves only to refused addresses, is a field error.
+    /// The outbound guard's judgement of where the probe goes
+    /// (`backend::targets`).
     async fn check_target(caller: &Caller, def: &ProbeDef) -> Result<(), AppError> {
         let guard = &caller.state.outbound;
-        let policy = guard.policy();
-        let (field, host, port) = match &def.spec {
-            ProbeSpec::Http(spec) => url_target(&spec.url, &policy, "url")?,
-            ProbeSpec::Metrics(spec) => url_target(&spec.url, &policy, "url")?,
-            ProbeSpec::Tcp(spec) => ("target", spec.target.host().to_string(), spec.target.port()),
-            ProbeSpec::Tls(spec) => ("target", spec.target.host().to_string(), spec.target.port()),
-        };
-        match guard.resolve(&host, port).await {
-            Ok(_) => Ok(()),
-            Err(outbound::ResolveError::Refused(refusal)) => Err(AppError::invalid(field, refusal.to_string())),
-            Err(outbound::ResolveError::InvalidHost) => {
-                Err(AppError::invalid(field, "The host is not a valid name or address."))
-            }
-            Err(outbound::ResolveError::Dns(_)) => Err(AppError::invalid(
-                field,
-                format!("The host name {host} could not be resolved; check the spelling, or try again if DNS is down."),
-            )),
-        }
-    }
-
-    fn url_target(
-        raw: &str,
-        policy: &outbound::Policy,
-        field: &'static str,
-    ) -> Result<(&'static str, String, u16), AppError> {
-        let url = outbound::check_target_url(raw, policy).map_err(|e| AppError::invalid(field, target_message(&e)))?;
-        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
-        Ok((field, host, url.port_or_known_default().unwrap_or(0)))
-    }
-
-    fn target_message(err: &outbound::TargetError) -> String {
-        use outbound::TargetError as E;
-        match err {
-            E::Unparsable(_) => "Enter a full URL, e.g. https://api.example.com/health.".into(),
-            E::Scheme => "Only http and https URLs can be probed.".into(),
-            E::Userinfo => "Leave the user name and password out of the URL; send them as a secret header.".into(),
-            E::NoHost | E::Host => "The URL needs a valid host.".into(),
-            E::NotHostPort | E::Port => "Write host:port, e.g. db.example.com:5432.".into(),
-            E::Refused(refusal) => refusal.to_string(),
+        match &def.spec {
+            ProbeSpec::Http(spec) => targets::check_url(guard, &spec.url, "url").await,
+            ProbeSpec::Metrics(spec) => targets::check_url(guard, &spec.url, "url").await,
+            ProbeSpec::Tcp(spec) => targets::check_host(guard, spec.target.host(), spec.target.port(), "target").await,
+            ProbeSpec::Tls(spec) => targets::check_host(guard, spec.target.host(), spec.target.port(), "target").await,
         }
     }
 

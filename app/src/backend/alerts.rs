@@ -3,7 +3,8 @@
 //! against its probes once a minute (from the upkeep task), opens, reminds
 //! and closes incidents, and queues a delivery per channel in the same
 //! transaction. The rules themselves are `domain::probes::alerts`;
-//! sending the queued deliveries comes next (docs/probes.md).
+//! `alert_send` sends what is queued. The alert pages read
+//! [`team_alerts`] and [`service_alerts`].
 
 use std::collections::HashMap;
 
@@ -12,29 +13,16 @@ use sqlx::{AnyConnection, FromRow};
 use super::audit::{self, Actor};
 use super::outbox;
 use super::Db;
-use crate::domain::probes::alerts::{breach, step, Maintenance, Notice, OpenIncident, Reading, Rule, Step};
+use crate::domain::probes::alert_views::{ChannelLine, Choice, DeliveryLine, DeliveryState, MaintenanceLine, RuleLine};
+use crate::domain::probes::alerts::{
+    breach, shown_target, step, Maintenance, Notice, OpenIncident, Reading, Rule, Step,
+};
 use crate::domain::probes::blocks::CheckRecord;
 use crate::domain::probes::rollup::Rollup;
 use crate::domain::probes::summary::IncidentLine;
 use crate::error::AppError;
 
-/// Where a channel sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelKind {
-    Webhook,
-    Slack,
-    Email,
-}
-
-impl ChannelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Webhook => "webhook",
-            ChannelKind::Slack => "slack",
-            ChannelKind::Email => "email",
-        }
-    }
-}
+pub use crate::domain::probes::alerts::ChannelKind;
 
 /// Adds a channel to team `team_id`; returns its id and, for a webhook,
 /// the signing key (shown to the person once, stored for signing).
@@ -86,6 +74,20 @@ pub async fn create_rule(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound)?;
+    if let Some(probe_id) = probe_id {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM probes WHERE id = $1 AND service_id = $2 AND deleted_at IS NULL")
+                .bind(probe_id)
+                .bind(service_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Err(AppError::invalid("probe_id", "Choose one of this service's probes, or all of them."));
+        }
+    }
+    if channels.is_empty() {
+        return Err(AppError::invalid("channels", "Choose at least one channel to send to."));
+    }
     for channel in channels {
         let owner: Option<i64> =
             sqlx::query_scalar("SELECT team_id FROM alert_channels WHERE id = $1 AND deleted_at IS NULL")
@@ -181,19 +183,39 @@ struct OpenRow {
     notified_at: Option<i64>,
 }
 
-/// Reads every rule against its probes at `now` and moves their incidents.
-/// Safe on several replicas at once: an incident opens once (a unique
-/// index on open incidents), and a reminder or close is written only over
-/// the state this call read.
-pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
+/// What one [`evaluate`] moved.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// How many incidents and deliveries.
+    pub counts: Evaluated,
+    /// The probes whose incidents opened or closed, for live pages.
+    pub probes: Vec<super::probe_runs::ProbeUpdate>,
+}
+
+/// Reads the rules of the services in `only` (every service when `None`)
+/// against their probes at `now` and moves their incidents. The upkeep
+/// task reads every rule once a minute; the engine reads a service's as
+/// soon as one of its probes goes down or comes back up. Safe on several
+/// replicas at once: an incident opens once (a unique index on open
+/// incidents), and a reminder or close is written only over the state
+/// this call read.
+pub async fn evaluate(db: &Db, only: Option<&[i64]>, now: i64) -> Result<Moved, sqlx::Error> {
+    let mut moved = Moved::default();
+    if only.is_some_and(<[i64]>::is_empty) {
+        return Ok(moved);
+    }
+    // Ids come from the database; `only` narrows every read below.
+    let services = only.map_or_else(String::new, |ids| {
+        format!(" AND service_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+    });
     let mut conn = db.pool().acquire().await?;
-    let rules: Vec<(i64, i64, Option<i64>, String)> =
-        sqlx::query_as("SELECT id, service_id, probe_id, definition FROM alert_rules WHERE deleted_at IS NULL")
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut evaluated = Evaluated::default();
+    let rules: Vec<(i64, i64, Option<i64>, String)> = sqlx::query_as(&format!(
+        "SELECT id, service_id, probe_id, definition FROM alert_rules WHERE deleted_at IS NULL{services}"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
     if rules.is_empty() {
-        return Ok(evaluated);
+        return Ok(moved);
     }
     let rules: Vec<(i64, i64, Option<i64>, Rule)> = rules
         .into_iter()
@@ -206,12 +228,12 @@ pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
         })
         .collect();
     // Paused probes are not judged: their incidents stay as they were.
-    let probes: Vec<ProbeRow> = sqlx::query_as(
+    let probes: Vec<ProbeRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.service_id, p.name, p.status, p.tls_not_after, s.slug AS service_slug, s.name AS service_name
          FROM probes p JOIN services s ON s.id = p.service_id
          WHERE p.deleted_at IS NULL AND p.status <> 'paused'
-           AND p.service_id IN (SELECT service_id FROM alert_rules WHERE deleted_at IS NULL)",
-    )
+           AND p.service_id IN (SELECT service_id FROM alert_rules WHERE deleted_at IS NULL{services})",
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let window = rules.iter().filter_map(|(.., rule)| rule.kind.window_ms()).max();
@@ -231,9 +253,9 @@ pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
     .map(|row| ((row.rule_id, row.probe_id), row))
     .collect();
     let mut silenced: HashMap<i64, bool> = HashMap::new();
-    for (service_id, text) in sqlx::query_as::<_, (i64, String)>(
-        "SELECT service_id, definition FROM maintenance_windows WHERE deleted_at IS NULL",
-    )
+    for (service_id, text) in sqlx::query_as::<_, (i64, String)>(&format!(
+        "SELECT service_id, definition FROM maintenance_windows WHERE deleted_at IS NULL{services}"
+    ))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -269,15 +291,22 @@ pub async fn evaluate(db: &Db, now: i64) -> Result<Evaluated, sqlx::Error> {
             let mut tx = db.pool().begin().await?;
             let queued = apply(&mut tx, *rule_id, rule, probe, incident, next, to, now).await?;
             tx.commit().await?;
+            let update = super::probe_runs::ProbeUpdate { service_id: *service_id, probe_id: probe.id };
             match next {
-                Step::Open { .. } if queued.is_some() => evaluated.opened += 1,
-                Step::Close { .. } if queued.is_some() => evaluated.closed += 1,
+                Step::Open { .. } if queued.is_some() => {
+                    moved.counts.opened += 1;
+                    moved.probes.push(update);
+                }
+                Step::Close { .. } if queued.is_some() => {
+                    moved.counts.closed += 1;
+                    moved.probes.push(update);
+                }
                 _ => {}
             }
-            evaluated.queued += queued.unwrap_or(0);
+            moved.counts.queued += queued.unwrap_or(0);
         }
     }
-    Ok(evaluated)
+    Ok(moved)
 }
 
 /// What `kind` reads of `probe` and its checks (already cut to the
@@ -401,6 +430,8 @@ pub struct DueDelivery {
     pub kind: String,
     pub target: String,
     pub signing_key: Option<String>,
+    /// "trigger", "reminder", "recovery" or "test".
+    pub event: String,
     /// A [`Notice`] as JSON.
     pub body: String,
     pub attempts: i64,
@@ -421,7 +452,7 @@ pub async fn claim_deliveries(db: &Db, now: i64) -> Result<Vec<DueDelivery>, sql
     // Ids come from the database.
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let mut due: Vec<DueDelivery> = sqlx::query_as(&format!(
-        "SELECT d.id, c.kind, c.target, c.signing_key, d.body, d.attempts
+        "SELECT d.id, c.kind, c.target, c.signing_key, d.event, d.body, d.attempts
          FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id WHERE d.id IN ({list})"
     ))
     .fetch_all(db.pool())
@@ -449,7 +480,9 @@ pub async fn settle_delivery(
             .await?;
         }
         Err(error) => {
-            let give_up = outbox::gives_up(delivery.attempts);
+            // A test is someone waiting for an answer, not an alert to
+            // get through: it is reported at once and not tried again.
+            let give_up = delivery.event == "test" || outbox::gives_up(delivery.attempts);
             let backoff = outbox::backoff_ms(delivery.attempts);
             sqlx::query(
                 "UPDATE alert_deliveries SET last_error = $1, claimed_until = NULL, next_attempt_at = $2, failed_at = $3
@@ -463,6 +496,300 @@ pub async fn settle_delivery(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Removes channel `channel_id` of team `team_id`: nothing more is sent to
+/// it (rules keep their other channels); its deliveries stay listed.
+pub async fn remove_channel(
+    db: &Db,
+    actor: Actor<'_>,
+    team_id: i64,
+    channel_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
+    let done =
+        sqlx::query("UPDATE alert_channels SET deleted_at = $1 WHERE id = $2 AND team_id = $3 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(channel_id)
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    // Deliveries not yet sent would go nowhere.
+    sqlx::query(
+        "UPDATE alert_deliveries SET failed_at = $1, last_error = 'The channel was removed.'
+         WHERE channel_id = $2 AND delivered_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(now)
+    .bind(channel_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut *tx, now, actor.entry("alert.channel_removed", "alert_channel", channel_id, None)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues a test notification to channel `channel_id` of team `team_id`,
+/// already claimed by the caller, who sends it at once (`alert_send`) and
+/// settles it: the person who asked sees the answer.
+pub async fn queue_test(
+    db: &Db,
+    actor: Actor<'_>,
+    team_id: i64,
+    channel_id: i64,
+    now: i64,
+) -> Result<DueDelivery, AppError> {
+    let mut tx = db.pool().begin().await?;
+    let channel: Option<(String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT c.name, c.kind, c.target, c.signing_key, t.name FROM alert_channels c JOIN teams t ON t.id = c.team_id
+         WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL",
+    )
+    .bind(channel_id)
+    .bind(team_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (name, kind, target, signing_key, team_name) = channel.ok_or(AppError::NotFound)?;
+    let notice = Notice::test(&name, &team_name, now);
+    let body = serde_json::to_string(&notice).map_err(|_| AppError::Internal)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO alert_deliveries (channel_id, event, body, created_at, next_attempt_at, claimed_until, attempts)
+         VALUES ($1, 'test', $2, $3, $3, $4, 1) RETURNING id",
+    )
+    .bind(channel_id)
+    .bind(&body)
+    .bind(now)
+    .bind(now + outbox::CLAIM_MS)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut *tx, now, actor.entry("alert.channel_tested", "alert_channel", channel_id, None)).await?;
+    tx.commit().await?;
+    Ok(DueDelivery { id, kind, target, signing_key, event: "test".into(), body, attempts: 1 })
+}
+
+/// Deliveries listed on a team's page.
+pub const DELIVERIES_SHOWN: i64 = 30;
+
+/// Team `team_id`'s channels (by name) and their latest deliveries.
+pub async fn team_alerts(
+    db: &Db,
+    team_id: i64,
+    now: i64,
+) -> Result<(Vec<ChannelLine>, Vec<DeliveryLine>), sqlx::Error> {
+    let week_ago = now - 7 * 24 * 3_600_000;
+    let channels: Vec<(i64, String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT c.id, c.name, c.kind, c.target, c.created_at,
+                (SELECT MAX(d.delivered_at) FROM alert_deliveries d WHERE d.channel_id = c.id),
+                (SELECT COUNT(*) FROM alert_deliveries d WHERE d.channel_id = c.id AND d.failed_at >= $2)
+         FROM alert_channels c WHERE c.team_id = $1 AND c.deleted_at IS NULL ORDER BY c.name, c.id",
+    )
+    .bind(team_id)
+    .bind(week_ago)
+    .fetch_all(db.pool())
+    .await?;
+    let channels = channels
+        .into_iter()
+        .filter_map(|(id, name, kind, target, created_at, last_delivered_at, failed_recently)| {
+            let kind = ChannelKind::parse(&kind)?;
+            Some(ChannelLine {
+                id,
+                name,
+                kind,
+                target: shown_target(kind, &target),
+                created_at,
+                last_delivered_at,
+                failed_recently,
+            })
+        })
+        .collect();
+    #[derive(FromRow)]
+    struct Row {
+        id: i64,
+        channel_name: String,
+        body: String,
+        created_at: i64,
+        next_attempt_at: i64,
+        attempts: i64,
+        last_error: Option<String>,
+        delivered_at: Option<i64>,
+        failed_at: Option<i64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT d.id, c.name AS channel_name, d.body, d.created_at, d.next_attempt_at, d.attempts, d.last_error,
+                d.delivered_at, d.failed_at
+         FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
+         WHERE c.team_id = $1 ORDER BY d.id DESC LIMIT {DELIVERIES_SHOWN}"
+    ))
+    .bind(team_id)
+    .fetch_all(db.pool())
+    .await?;
+    let deliveries = rows
+        .into_iter()
+        .map(|row| {
+            let state = match (row.delivered_at, row.failed_at) {
+                (Some(at), _) => DeliveryState::Delivered { at },
+                (None, Some(at)) => DeliveryState::Failed { at, error: row.last_error.unwrap_or_default() },
+                (None, None) => DeliveryState::Waiting {
+                    attempts: row.attempts,
+                    next_attempt_at: row.next_attempt_at,
+                    last_error: row.last_error,
+                },
+            };
+            let headline = serde_json::from_str::<Notice>(&row.body)
+                .map_or_else(|_| "A notification".to_string(), |n| n.headline());
+            DeliveryLine { id: row.id, channel_name: row.channel_name, headline, created_at: row.created_at, state }
+        })
+        .collect();
+    Ok((channels, deliveries))
+}
+
+/// What a service's alerts page lists.
+pub struct ServiceAlertLists {
+    pub rules: Vec<RuleLine>,
+    pub windows: Vec<MaintenanceLine>,
+    pub probes: Vec<Choice>,
+    pub channels: Vec<Choice>,
+}
+
+/// Service `service_id`'s rules and current maintenance windows, with its
+/// probes and its team `team_id`'s channels to choose from.
+pub async fn service_alerts(
+    db: &Db,
+    service_id: i64,
+    team_id: i64,
+    now: i64,
+) -> Result<ServiceAlertLists, sqlx::Error> {
+    let rules: Vec<(i64, Option<String>, String, i64)> = sqlx::query_as(
+        "SELECT r.id, p.name, r.definition,
+                (SELECT COUNT(*) FROM incidents i WHERE i.rule_id = r.id AND i.ended_at IS NULL)
+         FROM alert_rules r LEFT JOIN probes p ON p.id = r.probe_id
+         WHERE r.service_id = $1 AND r.deleted_at IS NULL ORDER BY r.id",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut sends_to: HashMap<i64, Vec<String>> = HashMap::new();
+    for (rule_id, name) in sqlx::query_as::<_, (i64, String)>(
+        "SELECT rc.rule_id, c.name FROM alert_rule_channels rc
+         JOIN alert_rules r ON r.id = rc.rule_id JOIN alert_channels c ON c.id = rc.channel_id
+         WHERE r.service_id = $1 AND r.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY c.name",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?
+    {
+        sends_to.entry(rule_id).or_default().push(name);
+    }
+    let rules = rules
+        .into_iter()
+        .filter_map(|(id, probe_name, definition, open)| {
+            let rule = serde_json::from_str::<Rule>(&definition).ok()?;
+            Some(RuleLine {
+                id,
+                rule: rule.kind.describe(),
+                probe_name,
+                channels: sends_to.remove(&id).unwrap_or_default(),
+                resend_minutes: rule.resend_every_ms / 60_000,
+                firing: open > 0,
+            })
+        })
+        .collect();
+    let windows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, definition, note FROM maintenance_windows WHERE service_id = $1 AND deleted_at IS NULL ORDER BY id",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+    let windows = windows
+        .into_iter()
+        .filter_map(|(id, definition, note)| {
+            let window = serde_json::from_str::<Maintenance>(&definition).ok()?;
+            (!window.is_over(now)).then(|| MaintenanceLine {
+                id,
+                when: window.describe(),
+                note,
+                active: window.covers(now),
+            })
+        })
+        .collect();
+    let probes = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, name FROM probes WHERE service_id = $1 AND deleted_at IS NULL ORDER BY name, id",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(id, name)| Choice { id, name })
+    .collect();
+    let channels = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, name FROM alert_channels WHERE team_id = $1 AND deleted_at IS NULL ORDER BY name, id",
+    )
+    .bind(team_id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(id, name)| Choice { id, name })
+    .collect();
+    Ok(ServiceAlertLists { rules, windows, probes, channels })
+}
+
+/// Removes rule `rule_id` of service `service_id`; an incident of it that
+/// is still open ends now, without a recovery notice (nothing recovered).
+pub async fn remove_rule(db: &Db, actor: Actor<'_>, service_id: i64, rule_id: i64, now: i64) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
+    let done =
+        sqlx::query("UPDATE alert_rules SET deleted_at = $1 WHERE id = $2 AND service_id = $3 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(rule_id)
+            .bind(service_id)
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("UPDATE incidents SET ended_at = $1 WHERE rule_id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(rule_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = serde_json::json!({ "rule_id": rule_id });
+    audit::record(&mut *tx, now, actor.entry("alert.rule_removed", "service", service_id, Some(detail.to_string())))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes maintenance window `window_id` of service `service_id`.
+pub async fn remove_maintenance(
+    db: &Db,
+    actor: Actor<'_>,
+    service_id: i64,
+    window_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query(
+        "UPDATE maintenance_windows SET deleted_at = $1 WHERE id = $2 AND service_id = $3 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(window_id)
+    .bind(service_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    let detail = serde_json::json!({ "window_id": window_id });
+    audit::record(
+        &mut *tx,
+        now,
+        actor.entry("alert.maintenance_removed", "service", service_id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod alert_send;
 pub mod alerts;
 pub mod audit;
 pub mod audit_chain;
@@ -38,6 +39,7 @@ pub mod security;
 pub mod services;
 pub mod sessions;
 pub mod state;
+pub mod targets;
 pub mod teams;
 pub mod template_format;
 pub mod templates;

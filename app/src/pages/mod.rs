@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin_settings;
+pub mod alerts;
 pub mod audit;
 pub mod campaigns;
 pub mod due_soon;

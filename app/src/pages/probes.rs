@@ -92,9 +92,11 @@ pub fn ProbesPanel(feed: ProbesFeed) -> impl IntoView {
                     Ok(list) => {
                         let manage = list.can_manage.then(|| (list.service_id, list.service_slug.clone()));
                         let incidents = list.incidents.clone();
+                        let alerts_href = format!("/services/{}/alerts", list.service_slug);
                         view! {
                             <ProbeTable list/>
                             <IncidentList incidents/>
+                            <p><a href=alerts_href>"Alert rules and maintenance windows"</a></p>
                             {manage.map(|(service_id, slug)| view! { <ProbeFile service_id slug import/> })}
                         }
                         .into_any()

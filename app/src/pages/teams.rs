@@ -178,7 +178,10 @@ fn TeamView(
         <Title text=name.clone()/>
         <div class="page-head">
             <h1>{name.clone()} {archived.then(|| view! { " " <span class="badge">"Archived"</span> })}</h1>
-            <a href="/teams" class="button button--secondary">"All teams"</a>
+            <div class="button-row">
+                <a href=format!("/teams/{id}/alerts") class="button button--secondary">"Alert channels"</a>
+                <a href="/teams" class="button button--secondary">"All teams"</a>
+            </div>
         </div>
         <TeamScorecardView team_id=id card/>
         <HistoryPanel feed=history title="Team score history"/>

@@ -12,6 +12,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::backend::alerts;
 use app::backend::probe_runs::{self, CheckDone, Leased, ProbeUpdate, Runnable};
 use app::backend::AppState;
 use app::domain::probes::metrics::Counters;
@@ -105,6 +106,10 @@ pub struct Engine {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     pending: Vec<CheckDone>,
+    /// Services a pending result took down or brought back up: their alert
+    /// rules are read right after the results are written, not at the
+    /// next upkeep round a minute later.
+    moved: Vec<i64>,
     flushing: Option<Flush>,
     next_generation: u64,
 }
@@ -122,6 +127,7 @@ impl Engine {
             finished_tx,
             finished_rx,
             pending: Vec::new(),
+            moved: Vec::new(),
             flushing: None,
             next_generation: 0,
         }
@@ -278,8 +284,11 @@ impl Engine {
         }
         let record = finished.checked.record;
         let def = &slot.probe.def;
-        let (state, _transition) =
+        let (state, transition) =
             next_state(slot.probe.state, record.outcome, def.failure_threshold, def.recovery_threshold, record.at_ms);
+        if transition.is_some_and(|t| t.from == ProbeStatus::Down || t.to == ProbeStatus::Down) {
+            self.moved.push(slot.probe.service_id);
+        }
         slot.probe.state = state;
         slot.probe.last_check_at = Some(record.at_ms);
         let counters = finished.checked.counters.map(|c| (c.requests, c.errors));
@@ -323,8 +332,12 @@ impl Engine {
             return;
         }
         let batch = std::mem::take(&mut self.pending);
+        let mut moved = std::mem::take(&mut self.moved);
+        moved.sort_unstable();
+        moved.dedup();
         let db = self.state.db.clone();
         let live = self.state.probe_updates.clone();
+        let clock = self.state.clock.clone();
         self.flushing = Some(tokio::spawn(async move {
             match probe_runs::record(&db, &batch).await {
                 Ok(_) => {
@@ -333,6 +346,12 @@ impl Engine {
                         .iter()
                         .map(|done| ProbeUpdate { service_id: done.service_id, probe_id: done.probe_id })
                         .collect();
+                    // Down and back up alert at once. Should this fail, the
+                    // upkeep round reads the same rules within a minute.
+                    match alerts::evaluate(&db, Some(&moved), clock.now_millis()).await {
+                        Ok(done) => updates.extend(done.probes),
+                        Err(e) => tracing::warn!(error = %e, "probe engine: reading alert rules failed; upkeep will"),
+                    }
                     updates.sort_by_key(|u| (u.service_id, u.probe_id));
                     updates.dedup();
                     for update in updates {

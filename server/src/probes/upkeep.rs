@@ -33,7 +33,11 @@ pub async fn run(state: AppState, raw_keep: Duration, every: Duration, stop: Can
 /// One round at the state's clock: alert rules, retention, then rollups.
 pub async fn round(state: &AppState, raw_keep: Duration) -> Result<Rolled, sqlx::Error> {
     let now = state.clock.now_millis();
-    alerts::evaluate(&state.db, now).await?;
+    let moved = alerts::evaluate(&state.db, None, now).await?;
+    // Pages showing these probes list their incidents again.
+    for update in moved.probes {
+        let _ = state.probe_updates.send(update);
+    }
     let before = now - raw_keep.as_millis() as i64;
     for _ in 0..PRUNE_BATCHES {
         if probe_runs::prune_blocks(&state.db, before, PRUNE_BATCH).await? < PRUNE_BATCH {

@@ -337,6 +337,222 @@ pub fn validate_weekly(weekday: u8, start_minute: u16, minutes: u32) -> Result<M
     Ok(Maintenance::Weekly { weekday, start_minute, minutes })
 }
 
+/// Where a channel sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChannelKind {
+    /// A generic webhook: the notice as JSON, signed.
+    Webhook,
+    /// A Slack-compatible incoming webhook: `{"text": …}`.
+    Slack,
+    /// Mail through the server's SMTP settings.
+    Email,
+}
+
+impl ChannelKind {
+    /// Every kind, in the order forms offer them.
+    pub const ALL: [ChannelKind; 3] = [ChannelKind::Webhook, ChannelKind::Slack, ChannelKind::Email];
+
+    /// Its name in storage and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Email => "email",
+        }
+    }
+
+    /// The kind stored as `text`.
+    pub fn parse(text: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == text.trim())
+    }
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "Webhook",
+            ChannelKind::Slack => "Slack",
+            ChannelKind::Email => "Email",
+        }
+    }
+}
+
+/// A channel's form as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelForm {
+    /// "webhook", "slack" or "email".
+    pub kind: String,
+    /// What people call it ("On-call pager").
+    pub name: String,
+    /// A URL, or an email address.
+    pub target: String,
+}
+
+/// A channel's name, kind and target, shaped but not yet judged by the
+/// outbound guard (URLs) or the mailer (addresses): that is the server's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelInput {
+    /// Its kind.
+    pub kind: ChannelKind,
+    /// Its name, trimmed.
+    pub name: String,
+    /// Its target, trimmed.
+    pub target: String,
+}
+
+/// Checks a channel form's name and kind, and that a target was given.
+pub fn validate_channel(form: &ChannelForm) -> Result<ChannelInput, AppError> {
+    let kind = ChannelKind::parse(&form.kind).ok_or_else(|| AppError::invalid("kind", "Choose where it sends."))?;
+    let name = form.name.trim();
+    match name.chars().count() {
+        0 => return Err(AppError::invalid("name", "Name the channel, e.g. “On-call pager”.")),
+        81.. => return Err(AppError::invalid("name", "Use at most 80 characters.")),
+        _ => {}
+    }
+    let target = form.target.trim();
+    if target.is_empty() {
+        let message = match kind {
+            ChannelKind::Email => "Enter the address to mail, e.g. oncall@example.com.",
+            _ => "Enter the URL to post to, e.g. https://hooks.example.com/preflight.",
+        };
+        return Err(AppError::invalid("target", message));
+    }
+    if target.len() > 2048 {
+        return Err(AppError::invalid("target", "Keep it under 2,048 characters."));
+    }
+    Ok(ChannelInput { kind, name: name.to_string(), target: target.to_string() })
+}
+
+/// What pages show of a channel's target: an address whole, but of a URL
+/// only its scheme and host, since webhook URLs often carry their secret
+/// in the path (Slack's do).
+pub fn shown_target(kind: ChannelKind, target: &str) -> String {
+    match kind {
+        ChannelKind::Email => target.to_string(),
+        ChannelKind::Webhook | ChannelKind::Slack => match url::Url::parse(target) {
+            Ok(url) => format!("{}://{}/…", url.scheme(), url.host_str().unwrap_or("?")),
+            Err(_) => "(not a URL)".to_string(),
+        },
+    }
+}
+
+/// A maintenance window's form as sent. Times are UTC: without a script
+/// the server cannot know the browser's zone, so the form says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceForm {
+    /// "once" or "weekly".
+    pub kind: String,
+    /// Once: from and until, as a `datetime-local` input sends them
+    /// ("2026-12-06T02:00").
+    #[serde(default)]
+    pub starts: String,
+    /// See `starts`.
+    #[serde(default)]
+    pub ends: String,
+    /// Weekly: "0" (Monday) to "6" (Sunday).
+    #[serde(default)]
+    pub weekday: String,
+    /// Weekly: the time of day it starts ("02:00").
+    #[serde(default)]
+    pub start_time: String,
+    /// Weekly: how many minutes it lasts.
+    #[serde(default)]
+    pub minutes: String,
+    /// Why, for the team ("Database upgrade").
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The days of the week as [`Maintenance::Weekly`] counts them.
+pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// Checks a maintenance form at `now`; returns the window and its note.
+/// A one-off window that has already ended is refused: it would silence
+/// nothing.
+pub fn validate_maintenance(form: &MaintenanceForm, now: i64) -> Result<(Maintenance, String), AppError> {
+    let note = form.note.trim();
+    if note.chars().count() > 200 {
+        return Err(AppError::invalid("note", "Keep the note under 200 characters."));
+    }
+    let window = match form.kind.trim() {
+        "once" => {
+            let start = utc_millis(&form.starts)
+                .ok_or_else(|| AppError::invalid("starts", "Give the start as a date and time (UTC)."))?;
+            let end = utc_millis(&form.ends)
+                .ok_or_else(|| AppError::invalid("ends", "Give the end as a date and time (UTC)."))?;
+            let window = validate_once(start, end).map_err(|e| match e {
+                AppError::Invalid { message, .. } => AppError::invalid("ends", message),
+                other => other,
+            })?;
+            if end <= now {
+                return Err(AppError::invalid("ends", "That time has passed; a window must end in the future."));
+            }
+            window
+        }
+        "weekly" => {
+            let weekday = form
+                .weekday
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|d| *d < 7)
+                .ok_or_else(|| AppError::invalid("weekday", "Choose a day of the week."))?;
+            let start_minute = chrono::NaiveTime::parse_from_str(form.start_time.trim(), "%H:%M")
+                .map(|t| {
+                    use chrono::Timelike;
+                    (t.hour() * 60 + t.minute()) as u16
+                })
+                .map_err(|_| AppError::invalid("start_time", "Give the start as a time of day, e.g. 02:00."))?;
+            let minutes = form
+                .minutes
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| AppError::invalid("minutes", "Enter the length in minutes, e.g. 90."))?;
+            validate_weekly(weekday, start_minute, minutes)?
+        }
+        _ => return Err(AppError::invalid("kind", "Choose once or every week.")),
+    };
+    Ok((window, note.to_string()))
+}
+
+/// "2026-12-06T02:00" (with or without seconds, `T` or a space) as epoch
+/// ms, read as UTC.
+fn utc_millis(text: &str) -> Option<i64> {
+    let text = text.trim();
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|t| t.and_utc().timestamp_millis())
+}
+
+impl Maintenance {
+    /// The window in words: "Every Monday from 02:00 for 1 h 30 min
+    /// (UTC)", "2026-12-06 02:00 to 2026-12-06 04:00 (UTC)".
+    pub fn describe(&self) -> String {
+        let at = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map_or_else(|| "?".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+        };
+        match *self {
+            Maintenance::Once { start, end } => format!("{} to {} (UTC)", at(start), at(end)),
+            Maintenance::Weekly { weekday, start_minute, minutes } => {
+                let day = WEEKDAYS.get(usize::from(weekday)).copied().unwrap_or("?");
+                let length = match (minutes / 60, minutes % 60) {
+                    (0, m) => format!("{m} min"),
+                    (h, 0) => format!("{h} h"),
+                    (h, m) => format!("{h} h {m} min"),
+                };
+                format!("Every {day} from {:02}:{:02} for {length} (UTC)", start_minute / 60, start_minute % 60)
+            }
+        }
+    }
+
+    /// Whether no time from `now` on is covered: a one-off window that is
+    /// over.
+    pub fn is_over(&self, now: i64) -> bool {
+        matches!(*self, Maintenance::Once { end, .. } if end <= now)
+    }
+}
+
 /// What a notification says: the JSON body of a webhook, and the source of
 /// the Slack and email texts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -365,6 +581,23 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// The notice "send test" sends to channel `channel` of team `team`:
+    /// no incident, service or probe; the names stand in their fields.
+    pub fn test(channel: &str, team: &str, at: i64) -> Notice {
+        Notice {
+            event: "test".into(),
+            incident_id: None,
+            service_slug: String::new(),
+            service_name: team.to_string(),
+            probe_id: None,
+            probe_name: channel.to_string(),
+            rule_kind: "test".into(),
+            rule: "Test notification".into(),
+            value: 0.0,
+            at,
+        }
+    }
+
     /// One line for Slack and mail subjects: "Firing: Probe down on
     /// Payments API (Health endpoint)".
     pub fn headline(&self) -> String {
@@ -372,7 +605,12 @@ impl Notice {
             "trigger" => "Firing",
             "reminder" => "Still firing",
             "recovery" => "Recovered",
-            _ => "Test",
+            _ => {
+                return format!(
+                    "Test: Preflight reaches “{}” of {}; nothing is wrong",
+                    self.probe_name, self.service_name
+                )
+            }
         };
         format!("{what}: {} on {} ({})", self.rule, self.service_name, self.probe_name)
     }
@@ -514,6 +752,79 @@ mod tests {
     }
 
     #[test]
+    fn channel_forms_name_the_field_and_urls_show_only_their_host() {
+        let form = |kind: &str, name: &str, target: &str| ChannelForm {
+            kind: kind.into(),
+            name: name.into(),
+            target: target.into(),
+        };
+        let ok =
+            validate_channel(&form("slack", "  #ops ", " https://hooks.slack.com/services/T0/B0/secret ")).unwrap();
+        assert_eq!((ok.kind, ok.name.as_str()), (ChannelKind::Slack, "#ops"));
+        assert_eq!(shown_target(ok.kind, &ok.target), "https://hooks.slack.com/…");
+        assert_eq!(shown_target(ChannelKind::Email, "oncall@example.com"), "oncall@example.com");
+        let field_of = |result: Result<ChannelInput, AppError>| match result {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("expected a field error, got {other:?}"),
+        };
+        assert_eq!(field_of(validate_channel(&form("pager", "x", "y"))), "kind");
+        assert_eq!(field_of(validate_channel(&form("email", " ", "a@example.com"))), "name");
+        assert_eq!(field_of(validate_channel(&form("email", &"n".repeat(81), "a@example.com"))), "name");
+        assert_eq!(field_of(validate_channel(&form("webhook", "Hook", ""))), "target");
+    }
+
+    #[test]
+    fn maintenance_forms_read_utc_times_and_name_the_field() {
+        let now = 0;
+        let once = |starts: &str, ends: &str| MaintenanceForm {
+            kind: "once".into(),
+            starts: starts.into(),
+            ends: ends.into(),
+            ..MaintenanceForm::default()
+        };
+        let (window, _) = validate_maintenance(&once("1970-01-01T02:00", "1970-01-01 04:30"), now).unwrap();
+        assert_eq!(window, Maintenance::Once { start: 2 * 60 * MINUTE_MS, end: 270 * MINUTE_MS });
+        assert_eq!(window.describe(), "1970-01-01 02:00 to 1970-01-01 04:30 (UTC)");
+        let field_of = |result: Result<(Maintenance, String), AppError>| match result {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("expected a field error, got {other:?}"),
+        };
+        assert_eq!(field_of(validate_maintenance(&once("tomorrow", "1970-01-02T00:00"), now)), "starts");
+        assert_eq!(field_of(validate_maintenance(&once("1970-01-01T02:00", "1970-01-01T01:00"), now)), "ends");
+        assert_eq!(
+            field_of(validate_maintenance(&once("1970-01-01T02:00", "1970-01-01T03:00"), 4 * 60 * MINUTE_MS)),
+            "ends",
+            "already over"
+        );
+        let weekly = MaintenanceForm {
+            kind: "weekly".into(),
+            weekday: "6".into(),
+            start_time: "23:00".into(),
+            minutes: "90".into(),
+            note: " Patch night ".into(),
+            ..MaintenanceForm::default()
+        };
+        let (window, note) = validate_maintenance(&weekly, now).unwrap();
+        assert_eq!(window, Maintenance::Weekly { weekday: 6, start_minute: 23 * 60, minutes: 90 });
+        assert_eq!(note, "Patch night");
+        assert_eq!(window.describe(), "Every Sunday from 23:00 for 1 h 30 min (UTC)");
+        assert!(!window.is_over(i64::MAX / 2));
+        assert_eq!(
+            field_of(validate_maintenance(&MaintenanceForm { weekday: "7".into(), ..weekly.clone() }, now)),
+            "weekday"
+        );
+        assert_eq!(
+            field_of(validate_maintenance(&MaintenanceForm { start_time: "25:00".into(), ..weekly.clone() }, now)),
+            "start_time"
+        );
+        assert_eq!(
+            field_of(validate_maintenance(&MaintenanceForm { minutes: "0".into(), ..weekly.clone() }, now)),
+            "minutes"
+        );
+        assert_eq!(field_of(validate_maintenance(&MaintenanceForm { kind: "".into(), ..weekly }, now)), "kind");
+    }
+
+    #[test]
     fn notices_read_as_one_line() {
         let notice = Notice {
             event: "trigger".into(),
@@ -530,6 +841,10 @@ mod tests {
         assert_eq!(notice.headline(), "Firing: Probe down on Payments API (Health endpoint)");
         let recovered = Notice { event: "recovery".into(), ..notice };
         assert!(recovered.headline().starts_with("Recovered: "));
+        assert_eq!(
+            Notice::test("Pager", "Payments", 0).headline(),
+            "Test: Preflight reaches “Pager” of Payments; nothing is wrong"
+        );
     }
 
     #[cfg(feature = "ssr")]

@@ -15,6 +15,7 @@
 //! | `toml_file` | a service's probes as a TOML file: export and import | server |
 //! | [`summary`] | a probe as pages show it: status, last check, uptime | both |
 //! | [`alerts`] | alert rules and their forms, when a rule is breached, how an incident moves, maintenance windows; webhook signatures (server) | both |
+//! | [`alert_views`] | what the alert pages show: channels, deliveries, rules, maintenance windows | both |
 //! | [`chart`] | chart windows, buckets and the SVG geometry of latency and error-rate charts | both |
 //!
 //! A check's life, in these terms: the engine finds the next slot with
@@ -26,6 +27,7 @@
 //! [`Transition`].
 #![warn(missing_docs)]
 
+pub mod alert_views;
 pub mod alerts;
 pub mod assertions;
 pub mod blocks;
