@@ -69,6 +69,8 @@ export default defineConfig({
       // Every test signs in from 127.0.0.1; the default budget (20 per 10
       // minutes) is for people, and its limits are tested in server/tests.
       PREFLIGHT_LOGIN_IP_ATTEMPTS: '500',
+      // Items proven by live data are judged this often (a minute by default).
+      PREFLIGHT_PROBE_UPKEEP_SECONDS: '2',
       ...(b.databaseUrl ? { PREFLIGHT_DATABASE_URL: b.databaseUrl } : {}),
     },
   })),

@@ -31,6 +31,7 @@ fn service() -> Vec<ItemFacts> {
                 approvals_required: def.approvals,
                 valid_days: def.valid_days,
                 auto: def.auto,
+                live: None,
                 applies: def.applies_to_tier(1),
                 status: ItemStatus::Done,
                 not_applicable_accepted: false,

@@ -150,7 +150,11 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     if let Err(e) = app::backend::instance_settings::apply_outbound_allow(&db, &state.outbound).await {
         tracing::warn!(error = %e, "could not read the outbound allow-list; probes reach public addresses only until the next sync");
     }
-    let config = crate::probes::EngineConfig { raw_keep: settings.probe_raw_keep, ..Default::default() };
+    let config = crate::probes::EngineConfig {
+        raw_keep: settings.probe_raw_keep,
+        upkeep_every: settings.probe_upkeep_every,
+        ..Default::default()
+    };
     let probes = crate::probes::start(state.clone(), config).map_err(ServeError::Probes)?;
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));

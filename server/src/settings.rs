@@ -53,6 +53,8 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// How long probes' raw checks are kept.
     pub probe_raw_keep: Duration,
+    /// How often the probe upkeep runs (`probes::upkeep`).
+    pub probe_upkeep_every: Duration,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -88,6 +90,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_TRUSTED_PROXIES", "comma-separated address ranges of load balancers whose X-Forwarded-For and Forwarded headers are believed, e.g. 10.0.0.0/8,fd00::/8 (default: none, the TCP peer is the client)"),
     ("PREFLIGHT_MAX_UPLOAD_MIB", "largest evidence or document file accepted, in MiB, 1 to 1024 (default 25)"),
     ("PREFLIGHT_PROBE_RAW_DAYS", "days probes' raw checks are kept, 1 to 90 (default 7)"),
+    ("PREFLIGHT_PROBE_UPKEEP_SECONDS", "how often alert rules and checklist items proven by live data are judged, and rollups run, 1 to 3600 (default 60)"),
     ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
     ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
@@ -198,6 +201,7 @@ impl Settings {
 
         let max_upload_bytes = number("PREFLIGHT_MAX_UPLOAD_MIB", 25, 1024)?.max(1) * 1024 * 1024;
         let probe_raw_keep = Duration::from_secs(86_400 * number("PREFLIGHT_PROBE_RAW_DAYS", 7, 90)?.max(1));
+        let probe_upkeep_every = Duration::from_secs(number("PREFLIGHT_PROBE_UPKEEP_SECONDS", 60, 3600)?.max(1));
 
         let trusted_proxies = match get("PREFLIGHT_TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
@@ -236,6 +240,7 @@ impl Settings {
             mailer,
             max_upload_bytes,
             probe_raw_keep,
+            probe_upkeep_every,
         })
     }
 

@@ -26,6 +26,7 @@ both_backends!(
     alert_deliveries_are_signed_retried_and_given_up,
     channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_the_receiver,
     a_probe_going_down_opens_its_incident_as_its_result_is_written,
+    checklist_items_follow_the_live_data_that_proves_them,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -1236,5 +1237,132 @@ async fn a_probe_going_down_opens_its_incident_as_its_result_is_written(backend:
         heard += 1;
     }
     assert!(heard >= 3, "each check and each incident change is told to live pages ({heard})");
+    engine.stop().await;
+}
+
+/// Three items only live data satisfies.
+const LIVE: &str = r#"
+[template]
+id = "live"
+name = "Live checklist"
+version = 1
+
+[[sections]]
+id = "m"
+name = "Monitoring"
+
+[[items]]
+id = "m.uptime"
+title = "Uptime is monitored"
+severity = "critical"
+level = "bronze"
+evidence = "none"
+auto = "probe.uptime"
+
+[[items]]
+id = "m.errors"
+title = "Error rate is watched"
+severity = "high"
+level = "bronze"
+evidence = "none"
+auto = "probe.error_rate"
+
+[[items]]
+id = "m.latency"
+title = "Latency is measured"
+severity = "medium"
+level = "silver"
+evidence = "none"
+auto = "probe.latency"
+"#;
+
+async fn checklist_items_follow_the_live_data_that_proves_them(backend: Backend) {
+    use app::backend::alerts::{self, ChannelKind};
+    use app::backend::audit::Actor;
+    use app::backend::{figures, live_proofs};
+    use app::domain::probes::alerts::{validate_rule, RuleForm};
+    use support::readiness::{create_template, item_by_key, item_json, service_with, stored};
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let org = org(&server).await;
+    allow_loopback(&server).await;
+    let template = create_template(&server, LIVE).await;
+    let service = service_with(&server, "live-api", template).await;
+    let [uptime, errors, latency] = [
+        item_by_key(&server, "live-api", "m.uptime").await,
+        item_by_key(&server, "live-api", "m.errors").await,
+        item_by_key(&server, "live-api", "m.latency").await,
+    ];
+    let sweep = || async { live_proofs::sweep(&server.db, server.clock.now_millis()).await.unwrap() };
+    let standing = |item: i64| {
+        let server = &server;
+        let viewer = org.viewer.clone();
+        async move { item_json(server, &viewer, item).await["standing"].clone() }
+    };
+    let unmet = |value: serde_json::Value| value["Unmet"]["NoLiveProof"].as_str().unwrap_or_default().to_string();
+
+    // Not judged yet: waiting. Judged without probes: each item says what is missing.
+    assert_eq!(standing(uptime).await["Unmet"]["WaitingForLiveData"], "probe.uptime");
+    sweep().await;
+    assert_eq!(unmet(standing(uptime).await), "No active HTTP or TCP probe checks this service.");
+    assert!(unmet(standing(errors).await).starts_with("No error-rate alert rule"));
+    assert_eq!(stored(&server, "live-api").await.0, Some(0));
+
+    // A checked HTTP probe proves latency at once; uptime and errors need rules.
+    let engine = probes::start(server.state.clone(), fast("solo")).unwrap();
+    let target = Target::start().await;
+    let url = target.url();
+    let fields = [("form[kind]", "http"), ("form[name]", "Health"), ("form[url]", url.as_str())];
+    assert_eq!(create_probe(&server, &org.member, service, &fields).await.status(), 200);
+    let probe = probe_id(&server, "Health").await;
+    assert_eq!(check_now(&server, service, probe).await.0, "up");
+    assert_eq!(sweep().await, 1, "the score moved");
+    assert_eq!(standing(latency).await, "Satisfied");
+    assert!(unmet(standing(uptime).await).starts_with("No “probe down” alert rule with a channel covers “Health”"));
+
+    let ada = Actor { id: 1, name: "Ada", client: None };
+    let now = server.clock.now_millis();
+    let (hook, _) =
+        alerts::create_channel(&server.db, ada, 1, ChannelKind::Webhook, "Hook", "https://example.com/hook", now)
+            .await
+            .unwrap();
+    let rule = |kind: &str, threshold: &str| {
+        validate_rule(&RuleForm { kind: kind.into(), threshold: threshold.into(), ..RuleForm::default() }).unwrap()
+    };
+    alerts::create_rule(&server.db, ada, service, None, &rule("down", ""), &[hook], now).await.unwrap();
+    alerts::create_rule(&server.db, ada, service, Some(probe), &rule("error-rate", "5"), &[hook], now).await.unwrap();
+    sweep().await;
+    for item in [uptime, errors, latency] {
+        assert_eq!(standing(item).await, "Satisfied", "item {item}");
+    }
+    assert_eq!(stored(&server, "live-api").await.0, Some(100));
+    assert_eq!(stored(&server, "live-api").await.1, 1, "ready");
+    let page = item_json(&server, &org.viewer, uptime).await;
+    assert_eq!(page["live"]["proof"]["proven"], true);
+    assert_eq!(
+        page["live"]["proof"]["note"],
+        "“Health” is checked every 60 s and a “probe down” alert goes to 1 channel."
+    );
+    assert_eq!(page["live"]["figures"][0], "“Health”: Up, 100 % up over 24 h");
+    assert_eq!(sweep().await, 0, "nothing changed, nothing written");
+
+    // No result for three intervals: uptime stops counting, and the gate closes.
+    server.clock.advance(Duration::from_secs(181));
+    sweep().await;
+    assert_eq!(unmet(standing(uptime).await), "“Health” has not reported within its last 3 intervals.");
+    assert_eq!(standing(latency).await, "Satisfied", "latency counts for 15 minutes");
+    assert_eq!(stored(&server, "live-api").await.1, 0, "not ready");
+    server.clock.advance(Duration::from_secs(15 * 60));
+    sweep().await;
+    assert_eq!(unmet(standing(errors).await), "No error-rate data from the last 15 minutes.");
+    assert_eq!(stored(&server, "live-api").await.0, Some(0));
+    // A fresh result brings all three back.
+    assert_eq!(check_now(&server, service, probe).await.0, "up");
+    sweep().await;
+    assert_eq!(stored(&server, "live-api").await.0, Some(100));
+    let (_, disagreements) = figures::check(&server.db, server.clock.now_millis()).await.unwrap();
+    assert!(disagreements.is_empty(), "{disagreements:?}");
+    let changes = support::audit_actions(&server, "item.live_proof").await.len();
+    assert_eq!(changes, 3 + 2 + 2 + 1 + 2 + 3, "one entry per item each time its answer changed");
     engine.stop().await;
 }

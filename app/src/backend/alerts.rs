@@ -580,7 +580,9 @@ pub async fn team_alerts(
     now: i64,
 ) -> Result<(Vec<ChannelLine>, Vec<DeliveryLine>), sqlx::Error> {
     let week_ago = now - 7 * 24 * 3_600_000;
-    let channels: Vec<(i64, String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+    // (id, name, kind, target, created, last delivered, failed this week)
+    type ChannelRow = (i64, String, String, String, i64, Option<i64>, i64);
+    let channels: Vec<ChannelRow> = sqlx::query_as(
         "SELECT c.id, c.name, c.kind, c.target, c.created_at,
                 (SELECT MAX(d.delivered_at) FROM alert_deliveries d WHERE d.channel_id = c.id),
                 (SELECT COUNT(*) FROM alert_deliveries d WHERE d.channel_id = c.id AND d.failed_at >= $2)

@@ -18,6 +18,7 @@ use super::db::decode_word;
 use super::templates::{parse_auto, parse_tiers};
 use super::Db;
 use crate::domain::checklist::{EvidenceRule, Level, Severity};
+use crate::domain::probes::proof::Proof;
 use crate::domain::readiness::{score, ItemFacts, ItemStatus, Scorecard};
 use crate::domain::services::Figures;
 
@@ -57,6 +58,8 @@ pub struct FactsRow {
     valid_days: i64,
     auto_signal: Option<String>,
     tiers: Option<String>,
+    live_proven: Option<i64>,
+    live_note: Option<String>,
 }
 
 impl FactsRow {
@@ -71,6 +74,9 @@ impl FactsRow {
                 approvals_required: self.approvals_required as u8,
                 valid_days: self.valid_days as u32,
                 auto: self.auto_signal.as_deref().and_then(parse_auto),
+                live: self
+                    .live_proven
+                    .map(|proven| Proof { proven: proven != 0, note: self.live_note.unwrap_or_default() }),
                 applies,
                 status: decode_word::<ItemStatus>(self.status)?,
                 not_applicable_accepted: self.na_accepted_at.is_some(),
@@ -86,7 +92,8 @@ impl FactsRow {
 }
 
 pub const FACTS_COLUMNS: &str = "si.id, si.status, si.na_accepted_at, si.complete_since, si.rejection,
-       ti.severity, ti.level, ti.evidence, ti.approvals AS approvals_required, ti.valid_days, ti.auto_signal, ti.tiers";
+       ti.severity, ti.level, ti.evidence, ti.approvals AS approvals_required, ti.valid_days, ti.auto_signal, ti.tiers,
+       si.live_proven, si.live_note";
 
 /// The service's current items (in template and item order) with their
 /// stored facts.

@@ -15,7 +15,9 @@ use super::db::decode_word;
 use super::figures::{self, lock_service};
 use super::templates::ItemRecord;
 use super::Db;
-use crate::domain::items::{Comment, ItemDetail, MAX_TEXT};
+use crate::domain::checklist::AutoSignal;
+use crate::domain::items::{Comment, ItemDetail, LiveData, MAX_TEXT};
+use crate::domain::probes::proof::{figures, Proof};
 use crate::domain::readiness::{stale_at, standing, ItemFacts, ItemStatus};
 use crate::error::AppError;
 
@@ -190,6 +192,9 @@ struct DetailRow {
     rejection: Option<String>,
     waiver_expires_at: Option<i64>,
     version: i64,
+    service_id: i64,
+    live_proven: Option<i64>,
+    live_note: Option<String>,
 }
 
 /// The item's page at `now` (permission flags are the caller's to set).
@@ -199,7 +204,8 @@ pub async fn detail(db: &Db, item_id: i64, now: i64) -> Result<Option<ItemDetail
                 ti.auto_signal, ti.tiers, s.slug AS service_slug, s.name AS service_name, s.tier,
                 v.name AS checklist, sec.name AS section, si.status, u.name AS status_by, si.status_at,
                 si.na_justification, si.na_accepted_at, si.has_link, si.has_file, si.approvals AS approvals_given,
-                si.complete_since, si.rejection, si.waiver_expires_at, si.version
+                si.complete_since, si.rejection, si.waiver_expires_at, si.version, si.service_id,
+                si.live_proven, si.live_note
          FROM service_items si
          JOIN services s ON s.id = si.service_id
          JOIN service_templates st ON st.id = si.service_template_id
@@ -229,6 +235,9 @@ pub async fn detail(db: &Db, item_id: i64, now: i64) -> Result<Option<ItemDetail
         approvals_required: def.approvals,
         valid_days: def.valid_days,
         auto: def.auto,
+        live: row
+            .live_proven
+            .map(|proven| Proof { proven: proven != 0, note: row.live_note.clone().unwrap_or_default() }),
         applies,
         status,
         not_applicable_accepted: row.na_accepted_at.is_some(),
@@ -251,6 +260,10 @@ pub async fn detail(db: &Db, item_id: i64, now: i64) -> Result<Option<ItemDetail
         status_at: row.status_at,
         na_justification: row.na_justification,
         na_accepted: row.na_accepted_at.is_some(),
+        live: match def.auto {
+            Some(signal) => Some(live_data(db, row.service_id, signal, facts.live.clone(), now).await?),
+            None => None,
+        },
         standing: standing(&facts, now),
         stale_at: stale_at(&facts),
         version: row.version,
@@ -266,4 +279,22 @@ pub async fn detail(db: &Db, item_id: i64, now: i64) -> Result<Option<ItemDetail
         own_work: false,
         def,
     }))
+}
+
+/// What an item satisfied by live data shows: the stored proof, and the
+/// service's probes' figures as they are now.
+async fn live_data(
+    db: &Db,
+    service_id: i64,
+    signal: AutoSignal,
+    proof: Option<Proof>,
+    now: i64,
+) -> Result<LiveData, sqlx::Error> {
+    let mut probes = super::probes::for_service(db, service_id).await?;
+    let ids: Vec<i64> = probes.iter().map(|p| p.id).collect();
+    let mut uptime = super::probe_rollups::uptime(db, &ids, now).await?;
+    for probe in &mut probes {
+        probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
+    }
+    Ok(LiveData { signal, proof, figures: figures(signal, &probes) })
 }

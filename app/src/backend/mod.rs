@@ -21,6 +21,7 @@ pub mod history;
 pub mod housekeeping;
 pub mod instance_settings;
 pub mod items;
+pub mod live_proofs;
 pub mod lookup_cache;
 pub mod mail;
 pub mod mfa;

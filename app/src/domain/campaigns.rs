@@ -424,6 +424,7 @@ mod tests {
             approvals_required: 0,
             valid_days: 0,
             auto: None,
+            live: None,
             applies: true,
             status: if done { ItemStatus::Done } else { ItemStatus::NotStarted },
             not_applicable_accepted: false,

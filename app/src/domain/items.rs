@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::checklist::ItemDef;
+use super::checklist::{AutoSignal, ItemDef};
+use super::probes::proof::Proof;
 use super::readiness::{ItemStatus, Standing};
 
 /// The longest not-applicable justification or comment, in characters.
@@ -39,6 +40,8 @@ pub struct ItemDetail {
     pub reviews: Vec<ReviewLine>,
     /// Waivers asked for, newest first.
     pub waivers: Vec<WaiverLine>,
+    /// For an item satisfied by live data: its proof and figures.
+    pub live: Option<LiveData>,
     /// The caller may ask for a waiver (the team's leads, administrators)
     /// and the item blocks launch.
     pub can_request_waiver: bool,
@@ -51,6 +54,19 @@ pub struct ItemDetail {
     pub own_work: bool,
     /// The caller may comment (the team, auditors and admins).
     pub can_comment: bool,
+}
+
+/// What an item satisfied by live data (`auto`) shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveData {
+    /// The signal that satisfies it.
+    pub signal: AutoSignal,
+    /// What proves it, or what is missing, as last judged; `None` until
+    /// the first judgement (within a minute of a probe's first result).
+    pub proof: Option<Proof>,
+    /// The service's probes' figures now, one line a probe
+    /// (`domain::probes::proof::figures`).
+    pub figures: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@
 //! * An item is **satisfied** when it is done, its evidence requirement is
 //!   met, its required distinct approvals are present and fresh; or when it
 //!   is not applicable and an auditor accepted that; or when a granted waiver
-//!   has not expired (the standing says so).
+//!   has not expired (the standing says so). An item with a live signal
+//!   (`auto`) is satisfied only while live data proves it.
 //! * Items outside the service's tier, and accepted not-applicable items,
 //!   leave the score's denominator.
 //! * **Score** = satisfied weight ÷ applicable weight (critical 8, high 4,
@@ -22,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::checklist::{AutoSignal, EvidenceRule, Level, Severity};
+use super::probes::proof::Proof;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -83,6 +85,9 @@ pub struct ItemFacts {
     /// Approved evidence goes stale this many days after approval (0: never).
     pub valid_days: u32,
     pub auto: Option<AutoSignal>,
+    /// For an `auto` item: whether live data proves it, as last judged
+    /// (`domain::probes::proof`); `None` until first judged.
+    pub live: Option<Proof>,
     /// False when the item's tiers leave out the service's tier.
     pub applies: bool,
     pub status: ItemStatus,
@@ -122,6 +127,8 @@ pub enum Blocker {
     WaiverExpired { at: i64 },
     /// Satisfied by a live signal, which is not measured yet.
     WaitingForLiveData(AutoSignal),
+    /// Satisfied by a live signal, which does not prove it now: why.
+    NoLiveProof(String),
 }
 
 impl Blocker {
@@ -140,6 +147,7 @@ impl Blocker {
             Blocker::Stale { .. } => "stale: the approval has expired".into(),
             Blocker::WaiverExpired { .. } => "waiver expired".into(),
             Blocker::WaitingForLiveData(_) => "waiting for live data".into(),
+            Blocker::NoLiveProof(why) => format!("not proven by live data: {why}"),
         }
     }
 }
@@ -208,8 +216,12 @@ pub fn standing(item: &ItemFacts, now: i64) -> Standing {
 /// Why the item, on its own merits (waivers aside), is not satisfied.
 fn own_blocker(item: &ItemFacts, now: i64) -> Option<Blocker> {
     if let Some(signal) = item.auto {
-        // Until probes report, nothing else can satisfy it.
-        return Some(Blocker::WaitingForLiveData(signal));
+        // Only live data satisfies it: ticks and evidence do not.
+        return match &item.live {
+            Some(proof) if proof.proven => None,
+            Some(proof) => Some(Blocker::NoLiveProof(proof.note.clone())),
+            None => Some(Blocker::WaitingForLiveData(signal)),
+        };
     }
     if item.status == ItemStatus::NotApplicable {
         return Some(Blocker::NotApplicableUnaccepted);
@@ -382,6 +394,7 @@ mod tests {
             approvals_required: 1,
             valid_days: 365,
             auto: None,
+            live: None,
             applies: true,
             status: ItemStatus::Done,
             not_applicable_accepted: false,
@@ -544,10 +557,19 @@ mod tests {
     }
 
     #[test]
-    fn auto_items_wait_for_live_data() {
+    fn auto_items_count_only_while_live_data_proves_them() {
         let probe = with(|i| i.auto = Some(AutoSignal::Uptime));
         assert_eq!(standing(&probe, NOW), Standing::Unmet(Blocker::WaitingForLiveData(AutoSignal::Uptime)));
         assert_eq!(Blocker::WaitingForLiveData(AutoSignal::Uptime).describe(), "waiting for live data");
+        let proven = changed(&probe, |i| i.live = Some(Proof { proven: true, note: "“Health” is checked".into() }));
+        assert_eq!(standing(&proven, NOW), Standing::Satisfied);
+        // Ticks and evidence do not stand in for the data.
+        let lost = changed(&proven, |i| i.live = Some(Proof { proven: false, note: "No recent result.".into() }));
+        assert_eq!(standing(&lost, NOW), Standing::Unmet(Blocker::NoLiveProof("No recent result.".into())));
+        assert_eq!(standing(&lost, NOW).describe(), "not proven by live data: No recent result.");
+        let card = score(&[proven.clone(), ok()], NOW);
+        assert!(card.gate.is_ready());
+        assert!(!score(&[lost, ok()], NOW).gate.is_ready());
     }
 
     #[test]

@@ -489,7 +489,7 @@ fn AddWindows(service_id: i64, action: ServerAction<AddMaintenanceWindow>) -> im
     let day_options: Vec<(String, String)> =
         WEEKDAYS.iter().enumerate().map(|(i, d)| (i.to_string(), d.to_string())).collect();
     view! {
-        <section class="panel form-panel" aria-labelledby="add-window-heading">
+        <section class="panel" aria-labelledby="add-window-heading">
             <h2 id="add-window-heading">"Plan maintenance"</h2>
             {move || matches!(result.get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Window added."</p> })}
             <FormAlert message=form_error(result)/>

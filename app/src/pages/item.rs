@@ -16,7 +16,7 @@ use crate::components::field::Field;
 use crate::components::field::{field_error, form_error, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::local_time::LocalTime;
 use crate::components::readiness::{SeverityTag, StandingText};
-use crate::domain::items::{Decision, ItemDetail, WaiverState};
+use crate::domain::items::{Decision, ItemDetail, LiveData, WaiverState};
 use crate::domain::readiness::ItemStatus;
 use crate::domain::uploads::UploadProblem;
 use crate::error::AppError;
@@ -108,6 +108,7 @@ fn ItemView(item: ItemDetail, actions: ItemActions, problem: Memo<Option<(&'stat
         <section class="panel" aria-labelledby="standing-heading">
             <h2 id="standing-heading">"Where it stands"</h2>
             <p class="item-standing"><StandingText standing=item.standing.clone()/></p>
+            {item.live.clone().map(|live| view! { <LiveProof live/> })}
             <dl class="item-facts">
                 <dt>"Status"</dt>
                 <dd>
@@ -480,5 +481,30 @@ fn Evidence(item: ItemDetail, actions: ItemActions, problem: Memo<Option<(&'stat
                 </div>
             })}
         </section>
+    }
+}
+
+/// An item satisfied by live data: what proves it (or is missing) and the
+/// probes' figures now.
+#[component]
+fn LiveProof(live: LiveData) -> impl IntoView {
+    let LiveData { proof, figures, .. } = live;
+    let (proven, note) = match proof {
+        Some(p) => (p.proven, p.note),
+        None => (false, "Not judged yet: live data is judged every minute once the service has probes.".to_string()),
+    };
+    view! {
+        <div class="live-proof" class:live-proof--proven=proven>
+            <p>
+                <strong>{if proven { "Proven by live data: " } else { "Not proven by live data: " }}</strong>
+                {note}
+            </p>
+            {(!figures.is_empty()).then(|| view! {
+                <ul class="live-proof__figures" aria-label="Live figures">
+                    {figures.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
+                </ul>
+            })}
+            <p class="muted">"This item is satisfied by the service's probes and alert rules, not by ticking it; it is judged again every minute."</p>
+        </div>
     }
 }

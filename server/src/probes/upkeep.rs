@@ -1,5 +1,6 @@
 //! Upkeep beside the scheduler: alert rules are read against their probes
-//! (`app::backend::alerts`), raw checks past their keeping are deleted,
+//! (`app::backend::alerts`), checklist items satisfied by live data are
+//! judged (`app::backend::live_proofs`), raw checks past their keeping are deleted,
 //! finished hours and days are rolled up and the stored uptime windows
 //! refreshed (`app::backend::probe_rollups`). It has its own task, so a
 //! long rollup never delays a check. Every replica runs it; the marks and
@@ -8,7 +9,7 @@
 use std::time::Duration;
 
 use app::backend::probe_rollups::{self, Rolled};
-use app::backend::{alerts, probe_runs, AppState};
+use app::backend::{alerts, live_proofs, probe_runs, AppState};
 use tokio_util::sync::CancellationToken;
 
 /// Deletes at most this many blocks per statement
@@ -30,7 +31,8 @@ pub async fn run(state: AppState, raw_keep: Duration, every: Duration, stop: Can
     }
 }
 
-/// One round at the state's clock: alert rules, retention, then rollups.
+/// One round at the state's clock: alert rules, live-data items,
+/// retention, then rollups.
 pub async fn round(state: &AppState, raw_keep: Duration) -> Result<Rolled, sqlx::Error> {
     let now = state.clock.now_millis();
     let moved = alerts::evaluate(&state.db, None, now).await?;
@@ -38,6 +40,7 @@ pub async fn round(state: &AppState, raw_keep: Duration) -> Result<Rolled, sqlx:
     for update in moved.probes {
         let _ = state.probe_updates.send(update);
     }
+    live_proofs::sweep(&state.db, now).await?;
     let before = now - raw_keep.as_millis() as i64;
     for _ in 0..PRUNE_BATCHES {
         if probe_runs::prune_blocks(&state.db, before, PRUNE_BATCH).await? < PRUNE_BATCH {

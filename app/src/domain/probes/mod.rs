@@ -16,6 +16,7 @@
 //! | [`summary`] | a probe as pages show it: status, last check, uptime | both |
 //! | [`alerts`] | alert rules and their forms, when a rule is breached, how an incident moves, maintenance windows; webhook signatures (server) | both |
 //! | [`alert_views`] | what the alert pages show: channels, deliveries, rules, maintenance windows | both |
+//! | [`proof`] | whether probes and alert rules prove a checklist item's live signal (`probe.uptime`, …), and the figures it shows | both |
 //! | [`chart`] | chart windows, buckets and the SVG geometry of latency and error-rate charts | both |
 //!
 //! A check's life, in these terms: the engine finds the next slot with
@@ -35,6 +36,7 @@ pub mod chart;
 pub mod definition;
 pub mod headers;
 pub mod metrics;
+pub mod proof;
 #[cfg(feature = "ssr")]
 pub mod rollup;
 pub mod schedule;
