@@ -43,7 +43,7 @@ use crate::pages::{
     milestones::MilestonePage,
     not_found::NotFound,
     people::{PeoplePage, PersonPage},
-    probes::{NewProbePage, ProbePage},
+    probes::{NewProbePage, OrgProbesPage, ProbePage},
     reviews::ReviewsPage,
     services::{EditServicePage, NewServicePage, ServicePage, ServicesPage},
     sessions::SessionsPage,
@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("services/:slug/edit") view=EditServicePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/upgrade/:template") view=UpgradePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/milestones/:id") view=MilestonePage ssr=SsrMode::Async/>
+                        <Route path=path!("probes") view=OrgProbesPage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/probes/new") view=NewProbePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/probes/:id") view=ProbePage ssr=SsrMode::Async/>
                         <Route path=path!("services/:slug/alerts") view=ServiceAlertsPage ssr=SsrMode::Async/>

@@ -6,8 +6,13 @@
 //! paint, so what it shows is always what the database holds. An event
 //! `resync` means the stream fell behind and the page should fetch
 //! everything.
+//!
+//! `GET /probes/events` is the organisation's: an event (no data) at most
+//! every [`ORG_EVERY`] while any probe has new results, since at thousands
+//! of probes a page cannot fetch once per result.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,15 +20,58 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::StreamExt;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use app::backend::caller::RequestAuth;
 use app::backend::AppState;
+use app::domain::access::Action;
 
-use crate::files::readable_service;
+use crate::files::{readable_service, refusal, signed_in};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/services/{slug}/probes/events", get(probe_events))
+    Router::new()
+        .route("/services/{slug}/probes/events", get(probe_events))
+        .route("/probes/events", get(org_probe_events))
+}
+
+/// The organisation's probes page fetches at most this often.
+const ORG_EVERY: Duration = Duration::from_secs(2);
+
+async fn org_probe_events(State(state): State<AppState>, Extension(auth): Extension<RequestAuth>) -> Response {
+    let me = match signed_in(&auth) {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
+    if let Err(e) = me.require(Action::ReadDashboard) {
+        return refusal(e);
+    }
+    let updates = state.probe_updates.subscribe();
+    let events = futures_util::stream::unfold((updates, false), move |(mut updates, told)| async move {
+        if told {
+            // One event a moment at most: results that arrive meanwhile
+            // are told together by the next one, at once.
+            tokio::time::sleep(ORG_EVERY).await;
+            let mut piled = false;
+            loop {
+                match updates.try_recv() {
+                    Ok(_) | Err(TryRecvError::Lagged(_)) => piled = true,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Closed) => return None,
+                }
+            }
+            if piled {
+                return Some((Ok::<_, Infallible>(Event::default().data("probes")), (updates, true)));
+            }
+        }
+        let event = match updates.recv().await {
+            Ok(_) => Event::default().data("probes"),
+            Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok::<_, Infallible>(event), (updates, true)))
+    });
+    let events = events.take_until(state.shutdown.clone().cancelled_owned());
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }
 
 async fn probe_events(

@@ -256,6 +256,9 @@ const SERVICE_MATRIX: &[Row<8>] = &[
     // administrators change them. Probe 999 does not exist.
     ("GET", "/services/matrix-one/probes/new", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/services/matrix-one/probes/999", &[], [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET", "/probes", &[], [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("POST", "/api/probes/org", &[("status", "down")], [200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/probes/org", &[("status", "sideways")], [422, 422, 422, 422, 422, 422, 422, 401]),
     ("POST", "/api/probes/list", &[("slug", "matrix-one")], [200, 200, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/probes/list", &[("slug", "nope")], [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/services/matrix-one/probes.toml", &[], [200, 200, 200, 200, 200, 200, 200, 303]),

@@ -27,6 +27,7 @@ both_backends!(
     channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_the_receiver,
     a_probe_going_down_opens_its_incident_as_its_result_is_written,
     checklist_items_follow_the_live_data_that_proves_them,
+    the_organisations_probes_are_listed_worst_first_a_page_at_a_time,
     targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_probes,
     two_engines_share_the_probes_and_one_takes_over_when_the_other_stops,
 );
@@ -1365,4 +1366,53 @@ async fn checklist_items_follow_the_live_data_that_proves_them(backend: Backend)
     let changes = support::audit_actions(&server, "item.live_proof").await.len();
     assert_eq!(changes, 3 + 2 + 2 + 1 + 2 + 3, "one entry per item each time its answer changed");
     engine.stop().await;
+}
+
+async fn the_organisations_probes_are_listed_worst_first_a_page_at_a_time(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    assert_eq!(register(&server, &server.client, "Search API", "search-api", "2", "1").await.status(), 200);
+    let search = service_id(&server, "search-api").await;
+    for (service, name) in [(service, "Alpha"), (service, "Beta"), (search, "Gamma"), (search, "Delta")] {
+        let fields = [("form[kind]", "tcp"), ("form[name]", name), ("form[target]", "127.0.0.1:9")];
+        assert_eq!(create_probe(&server, &server.client, service, &fields).await.status(), 200);
+    }
+    set_status(&server, probe_id(&server, "Beta").await, "down").await;
+    set_status(&server, probe_id(&server, "Delta").await, "up").await;
+    set_status(&server, probe_id(&server, "Gamma").await, "up").await;
+    let names = |page: &serde_json::Value| -> Vec<String> {
+        page["probes"].as_array().unwrap().iter().map(|p| p["summary"]["name"].as_str().unwrap().to_string()).collect()
+    };
+
+    // Down first, then pending, then up (by service, then name); two a page.
+    let (status, first) = call(&server, &org.viewer, "/api/probes/org", &[("limit", "2")]).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(names(&first), ["Beta", "Alpha"]);
+    assert_eq!(first["probes"][0]["service_slug"], "payments-api");
+    let counts: Vec<(String, u64)> = serde_json::from_value(first["counts"].clone()).unwrap();
+    let counted = |status: &str| counts.iter().find(|(s, _)| s.eq_ignore_ascii_case(status)).map(|(_, n)| *n);
+    assert_eq!(
+        (counted("down"), counted("pending"), counted("up"), counted("paused")),
+        (Some(1), Some(1), Some(2), Some(0))
+    );
+    let after = first["next"].as_str().unwrap().to_string();
+    let (_, second) = call(&server, &org.viewer, "/api/probes/org", &[("limit", "2"), ("after", &after)]).await;
+    assert_eq!(names(&second), ["Delta", "Gamma"]);
+    assert!(second["next"].is_null());
+    // Narrowed by status; a word that is no status is named.
+    let (_, up) = call(&server, &org.viewer, "/api/probes/org", &[("status", "up")]).await;
+    assert_eq!(names(&up), ["Delta", "Gamma"]);
+    assert_eq!(
+        invalid_field(&call(&server, &org.viewer, "/api/probes/org", &[("status", "sideways")]).await.1),
+        "status"
+    );
+    // Archived services' probes leave the list.
+    sqlx::query("UPDATE services SET archived_at = 1 WHERE id = $1")
+        .bind(search)
+        .execute(server.db.pool())
+        .await
+        .unwrap();
+    let (_, all) = call(&server, &org.viewer, "/api/probes/org", &[]).await;
+    assert_eq!(names(&all), ["Beta", "Alpha"]);
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::domain::probes::chart::Series;
 use crate::domain::probes::definition::ProbeForm;
-use crate::domain::probes::summary::{ProbeDetail, ProbeList};
+use crate::domain::probes::summary::{OrgProbes, ProbeDetail, ProbeList};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +17,7 @@ mod server {
     use crate::domain::access::Action;
     use crate::domain::probes::chart::ChartWindow;
     use crate::domain::probes::definition::{validate, ProbeDef, ProbeSpec};
+    use crate::domain::probes::status::ProbeStatus;
     use crate::domain::probes::toml_file::import_keeping_secrets;
 
     /// Checks shown on a probe's page.
@@ -60,6 +61,32 @@ mod server {
             service_id: s.id,
             service_name: s.name,
             service_slug: s.slug,
+            now,
+        })
+    }
+
+    /// Probes on the organisation's page.
+    const ORG_PAGE: usize = 50;
+
+    pub async fn org(status: String, after: String, limit: usize) -> Result<OrgProbes, AppError> {
+        let caller = caller(Action::ReadDashboard)?;
+        let db = &caller.state.db;
+        let status = match status.trim() {
+            "" => None,
+            word => Some(ProbeStatus::parse(word).ok_or_else(|| AppError::invalid("status", "Choose a status."))?),
+        };
+        let after = after.trim().parse::<i64>().ok();
+        let (mut page, next) = probes::org_page(db, status, after, limit.clamp(1, ORG_PAGE)).await?;
+        let now = caller.state.clock.now_millis();
+        let ids: Vec<i64> = page.iter().map(|p| p.summary.id).collect();
+        let mut uptime = probe_rollups::uptime(db, &ids, now).await?;
+        for probe in &mut page {
+            probe.summary.uptime = uptime.remove(&probe.summary.id).unwrap_or_default();
+        }
+        Ok(OrgProbes {
+            counts: probes::status_counts(db).await?,
+            probes: page,
+            next: next.map(|id| id.to_string()),
             now,
         })
     }
@@ -181,6 +208,19 @@ mod server {
 #[server(endpoint = "probes/list")]
 pub async fn fetch_probes(slug: String) -> Result<ProbeList, AppError> {
     crate::backend::respond(server::list(slug).await)
+}
+
+/// The organisation's probes, worst first, a page at a time: `status`
+/// ("down", …) narrows them, `after` (a probe id from `next`) continues,
+/// `limit` (at most 50; 0 for 50) sizes the page.
+#[server(endpoint = "probes/org")]
+pub async fn fetch_org_probes(
+    #[server(default)] status: String,
+    #[server(default)] after: String,
+    #[server(default)] limit: usize,
+) -> Result<OrgProbes, AppError> {
+    let limit = if limit == 0 { 50 } else { limit };
+    crate::backend::respond(server::org(status, after, limit).await)
 }
 
 /// One probe: its status, recent checks and (secrets blanked) definition.

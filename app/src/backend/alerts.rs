@@ -69,6 +69,11 @@ pub async fn create_rule(
     now: i64,
 ) -> Result<i64, AppError> {
     let mut tx = db.pool().begin().await?;
+    // A write first: on SQLite a transaction that reads and then writes
+    // fails at once when another writer holds the lock.
+    if !super::figures::lock_service(&mut tx, service_id).await? {
+        return Err(AppError::NotFound);
+    }
     let team_id: i64 = sqlx::query_scalar("SELECT team_id FROM services WHERE id = $1")
         .bind(service_id)
         .fetch_optional(&mut *tx)
@@ -543,18 +548,20 @@ pub async fn queue_test(
     channel_id: i64,
     now: i64,
 ) -> Result<DueDelivery, AppError> {
-    let mut tx = db.pool().begin().await?;
+    // Read before the transaction, which then starts with its write (see
+    // `create_rule`).
     let channel: Option<(String, String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT c.name, c.kind, c.target, c.signing_key, t.name FROM alert_channels c JOIN teams t ON t.id = c.team_id
          WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL",
     )
     .bind(channel_id)
     .bind(team_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(db.pool())
     .await?;
     let (name, kind, target, signing_key, team_name) = channel.ok_or(AppError::NotFound)?;
     let notice = Notice::test(&name, &team_name, now);
     let body = serde_json::to_string(&notice).map_err(|_| AppError::Internal)?;
+    let mut tx = db.pool().begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO alert_deliveries (channel_id, event, body, created_at, next_attempt_at, claimed_until, attempts)
          VALUES ($1, 'test', $2, $3, $3, $4, 1) RETURNING id",

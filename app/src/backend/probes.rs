@@ -14,7 +14,7 @@ use super::db::decode_word;
 use super::Db;
 use crate::domain::probes::definition::{keep_secrets, ProbeDef, ProbeKind, ProbeSpec};
 use crate::domain::probes::status::{self, Outcome, ProbeState, ProbeStatus};
-use crate::domain::probes::summary::{ProbeSummary, Uptime};
+use crate::domain::probes::summary::{status_rank, OrgProbe, ProbeSummary, Uptime};
 use crate::error::AppError;
 
 /// The columns of [`SummaryRow`], over `probes p`.
@@ -108,6 +108,86 @@ pub async fn for_service(db: &Db, service_id: i64) -> Result<Vec<ProbeSummary>, 
     .fetch_all(db.pool())
     .await?;
     rows.into_iter().map(SummaryRow::into_summary).collect()
+}
+
+/// `column` (a probe's stored status) as its [`status_rank`], in SQL.
+fn rank_sql(column: &str) -> String {
+    let arms: Vec<String> =
+        ProbeStatus::ALL.iter().map(|s| format!("WHEN '{}' THEN {}", s.as_str(), status_rank(*s))).collect();
+    format!("CASE {column} {} ELSE 9 END", arms.join(" "))
+}
+
+/// A page of the organisation's probes (services not archived), worst
+/// status first, then by service and name; only `status` when given; after
+/// probe `after` (the last of the previous page). Uptime is left for the
+/// caller to fill.
+pub async fn org_page(
+    db: &Db,
+    status: Option<ProbeStatus>,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<(Vec<OrgProbe>, Option<i64>), sqlx::Error> {
+    let rank = rank_sql("p.status");
+    let mut filter = String::new();
+    if status.is_some() {
+        filter.push_str(" AND p.status = $1");
+    }
+    if after.is_some() {
+        filter.push_str(&format!(
+            " AND ({rank}, s.slug, p.name_key) > (SELECT {}, s2.slug, p2.name_key FROM probes p2
+               JOIN services s2 ON s2.id = p2.service_id WHERE p2.id = {})",
+            rank_sql("p2.status"),
+            if status.is_some() { "$2" } else { "$1" }
+        ));
+    }
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, s.slug AS service_slug, s.name AS service_name
+         FROM probes p JOIN services s ON s.id = p.service_id
+         WHERE p.deleted_at IS NULL AND s.archived_at IS NULL{filter}
+         ORDER BY {rank}, s.slug, p.name_key LIMIT {}",
+        limit + 1
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(status) = status {
+        query = query.bind(status.as_str());
+    }
+    if let Some(after) = after {
+        query = query.bind(after);
+    }
+    use sqlx::Row;
+    let mut probes = Vec::new();
+    for row in query.fetch_all(db.pool()).await? {
+        probes.push(OrgProbe {
+            summary: SummaryRow::from_row(&row)?.into_summary()?,
+            service_slug: row.try_get("service_slug")?,
+            service_name: row.try_get("service_name")?,
+        });
+    }
+    let next = if probes.len() > limit {
+        probes.truncate(limit);
+        probes.last().map(|p| p.summary.id)
+    } else {
+        None
+    };
+    Ok((probes, next))
+}
+
+/// How many probes of services not archived have each status, in
+/// [`ProbeStatus::ALL`] order.
+pub async fn status_counts(db: &Db) -> Result<Vec<(ProbeStatus, u64)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT p.status, COUNT(*) FROM probes p JOIN services s ON s.id = p.service_id
+         WHERE p.deleted_at IS NULL AND s.archived_at IS NULL GROUP BY p.status",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(ProbeStatus::ALL
+        .iter()
+        .map(|status| {
+            let n = rows.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, n)| *n);
+            (*status, n.max(0) as u64)
+        })
+        .collect())
 }
 
 /// Probe `probe_id` of service `service_id` with its definition (secret

@@ -16,6 +16,7 @@ const NAV_ITEMS: &[(&str, &str)] = &[
     ("/", "Overview"),
     ("/services", "Services"),
     ("/teams", "Teams"),
+    ("/probes", "Probes"),
     ("/campaigns", "Campaigns"),
     ("/status", "System status"),
 ];

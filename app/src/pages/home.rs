@@ -13,6 +13,7 @@ use crate::components::readiness::ScoreBar;
 use crate::components::score_chart::{history_feed, HistoryFeed, HistoryPanel};
 use crate::domain::scorecard::{OrgScorecard, Totals};
 use crate::domain::services::ServiceQuery;
+use crate::pages::probes::OrgProbesPanel;
 use crate::pages::services::{url_pairs, Filters, ServiceList};
 
 #[component]
@@ -46,6 +47,7 @@ fn Scorecard(card: OrgScorecard, history: HistoryFeed, search: String) -> impl I
         <p class="page-actions"><PrintButton/></p>
         <OrgTotals totals=card.org/>
         <HistoryPanel feed=history title="Organisation score history"/>
+        <OrgProbesPanel/>
         <section class="panel table-panel" aria-labelledby="teams-heading">
             <h2 id="teams-heading" class="table-panel__title">"Teams"</h2>
             // service-table: rows become cards at phone width.

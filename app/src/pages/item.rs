@@ -489,16 +489,18 @@ fn Evidence(item: ItemDetail, actions: ItemActions, problem: Memo<Option<(&'stat
 #[component]
 fn LiveProof(live: LiveData) -> impl IntoView {
     let LiveData { proof, figures, .. } = live;
-    let (proven, note) = match proof {
-        Some(p) => (p.proven, p.note),
-        None => (false, "Not judged yet: live data is judged every minute once the service has probes.".to_string()),
+    // What is missing is the standing line above; what proves it is here.
+    let proven = proof.as_ref().is_some_and(|p| p.proven);
+    let note = match proof {
+        Some(p) if p.proven => Some(view! { <p><strong>"Proven by live data: "</strong>{p.note}</p> }.into_any()),
+        Some(_) => None,
+        None => Some(
+            view! { <p>"Not judged yet: live data is judged every minute once the service has probes."</p> }.into_any(),
+        ),
     };
     view! {
         <div class="live-proof" class:live-proof--proven=proven>
-            <p>
-                <strong>{if proven { "Proven by live data: " } else { "Not proven by live data: " }}</strong>
-                {note}
-            </p>
+            {note}
             {(!figures.is_empty()).then(|| view! {
                 <ul class="live-proof__figures" aria-label="Live figures">
                     {figures.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}

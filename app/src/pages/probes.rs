@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::probes::{
-    fetch_probe, fetch_probe_series, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe, ImportProbes,
-    SetProbePaused, UpdateProbe,
+    fetch_org_probes, fetch_probe, fetch_probe_series, fetch_probes, CheckProbeNow, CreateProbe, DeleteProbe,
+    ImportProbes, SetProbePaused, UpdateProbe,
 };
 use crate::components::field::{field_error, form_error, Field, FormAlert, SelectField, SubmitButton, TextArea};
 use crate::components::live::live_counter;
@@ -21,7 +21,7 @@ use crate::domain::probes::chart::{ChartWindow, Series};
 use crate::domain::probes::definition::{ProbeForm, ProbeKind};
 use crate::domain::probes::status::ProbeStatus;
 use crate::domain::probes::summary::{
-    latency_label, percent_label, IncidentLine, ProbeDetail, ProbeList, ProbeSummary,
+    latency_label, percent_label, IncidentLine, OrgProbe, OrgProbes, ProbeDetail, ProbeList, ProbeSummary,
 };
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
@@ -604,4 +604,148 @@ where
     S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
     Signal::derive(move || result.get().and_then(|r| r.err()))
+}
+
+/// The organisation's probes, a page at a time, from the stream that says
+/// when any probe has new results (at most every two seconds).
+fn org_probes_feed(status: Memo<String>, after: Memo<String>, limit: usize) -> Resource<Result<OrgProbes, AppError>> {
+    let live = live_counter(|| "/probes/events".to_string());
+    Resource::new(
+        move || (status.get(), after.get(), live.get()),
+        move |(status, after, _)| fetch_org_probes(status, after, limit),
+    )
+}
+
+/// `/probes`: every probe of the organisation, worst first, filtered by
+/// status with links and paged by key.
+#[component]
+pub fn OrgProbesPage() -> impl IntoView {
+    let query = use_query_map();
+    let status = Memo::new(move |_| query.read().get("status").unwrap_or_default());
+    let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
+    let page = org_probes_feed(status, after, 50);
+    view! {
+        <Title text="Live probes"/>
+        <div class="page-head">
+            <h1>"Live probes"</h1>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading probes…"</p> }>
+            {move || page.get().map(|answer| match answer {
+                Ok(page) => view! { <OrgProbesView page status=status.get_untracked()/> }.into_any(),
+                Err(e) => view! { <p class="alert" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OrgProbesView(page: OrgProbes, status: String) -> impl IntoView {
+    let OrgProbes { counts, probes, next, now } = page;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let link = move |key: &str| if key.is_empty() { "/probes".to_string() } else { format!("/probes?status={key}") };
+    let filters = std::iter::once((String::new(), format!("All ({total})")))
+        .chain(counts.iter().map(|(s, n)| (s.as_str().to_string(), format!("{} ({n})", s.label()))))
+        .map(|(key, label)| {
+            let current = (key == status).then_some("page");
+            view! { <a href=link(&key) aria-current=current>{label}</a> }
+        })
+        .collect_view();
+    let next = next.map(|id| {
+        let status = if status.is_empty() { String::new() } else { format!("status={status}&") };
+        format!("/probes?{status}after={id}")
+    });
+    view! {
+        <nav class="history__windows probe-filters" aria-label="Probe status">{filters}</nav>
+        <section class="panel table-panel" aria-labelledby="org-probes-heading">
+            <h2 id="org-probes-heading" class="visually-hidden">"Probes"</h2>
+            {if probes.is_empty() {
+                view! { <p class="muted">"No probes here. Probes are added on each service's page."</p> }.into_any()
+            } else {
+                view! { <OrgProbeTable probes now year=true/> }.into_any()
+            }}
+        </section>
+        {next.map(|href| view! { <p class="pager"><a class="button button--secondary" href=href>"Next page"</a></p> })}
+    }
+}
+
+/// Probes with their services: status, last check, latency, uptime and
+/// certificate; `year` adds the 1-year uptime.
+#[component]
+fn OrgProbeTable(probes: Vec<OrgProbe>, now: i64, year: bool) -> impl IntoView {
+    let rows = probes
+        .into_iter()
+        .map(|OrgProbe { summary: p, service_slug, service_name }| {
+            let cert = cert_label(&p, now);
+            view! {
+                <tr>
+                    <td><StatusPill status=p.status/></td>
+                    <th scope="row">
+                        <a href=format!("/services/{service_slug}/probes/{}", p.id)>{p.name.clone()}</a>
+                        <span class="data-table__sub">{p.kind.label()}</span>
+                    </th>
+                    <td><a href=format!("/services/{service_slug}#probes")>{service_name}</a></td>
+                    <td>{p.last_check_at.map(|at| view! { <LocalTime millis=at/> })}</td>
+                    <td class="num">{p.last_duration_us.map(latency_label).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{percent_label(p.uptime.day)}</td>
+                    <td class="num">{percent_label(p.uptime.week)}</td>
+                    <td class="num">{percent_label(p.uptime.month)}</td>
+                    {year.then(|| view! { <td class="num">{percent_label(p.uptime.year)}</td> })}
+                    <td>{cert.unwrap_or_else(|| "—".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="data-table probe-table">
+                <caption class="visually-hidden">"Probes of the organisation"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Probe"</th>
+                        <th scope="col">"Service"</th>
+                        <th scope="col">"Last check"</th>
+                        <th scope="col" class="num">"Latency"</th>
+                        <th scope="col" class="num">"Uptime 24 h"</th>
+                        <th scope="col" class="num">"7 days"</th>
+                        <th scope="col" class="num">"30 days"</th>
+                        {year.then(|| view! { <th scope="col" class="num">"1 year"</th> })}
+                        <th scope="col">"Certificate"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// "Live probes" on the overview: how many probes have each status, and
+/// the five that most need a person; nothing before the first probe.
+#[component]
+pub fn OrgProbesPanel() -> impl IntoView {
+    let none = Memo::new(|_| String::new());
+    let page = org_probes_feed(none, none, 5);
+    view! {
+        <Transition fallback=|| ()>
+            {move || page.get().and_then(|answer| answer.ok()).filter(|p| !p.probes.is_empty()).map(|page| {
+                let summary = page
+                    .counts
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(s, n)| format!("{n} {}", s.label().to_lowercase()))
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                view! {
+                    <section class="panel table-panel" aria-labelledby="org-probes-panel-heading">
+                        <div class="history__head">
+                            <h2 id="org-probes-panel-heading" class="table-panel__title">"Live probes"</h2>
+                            <a href="/probes">"All probes"</a>
+                        </div>
+                        <p class="muted org-probes__summary">{summary}</p>
+                        <OrgProbeTable probes=page.probes now=page.now year=false/>
+                    </section>
+                }
+            })}
+        </Transition>
+    }
 }

@@ -137,6 +137,45 @@ pub struct ProbeList {
     pub now: i64,
 }
 
+/// Every probe of the organisation, a page at a time: the organisation's
+/// probes page and the panel on the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgProbes {
+    /// How many probes have each status (all of them, whatever the filter),
+    /// in [`ProbeStatus::ALL`] order.
+    pub counts: Vec<(ProbeStatus, u64)>,
+    /// One page: down first, then degraded, pending, up and paused; by
+    /// service and name within each.
+    pub probes: Vec<OrgProbe>,
+    /// The key of the next page, when there is one (`?after=`).
+    pub next: Option<String>,
+    /// The server's time, for certificate days.
+    pub now: i64,
+}
+
+/// A probe with the service it watches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgProbe {
+    /// The probe's headline, uptime filled.
+    pub summary: ProbeSummary,
+    /// The service's slug, for links.
+    pub service_slug: String,
+    /// The service's name.
+    pub service_name: String,
+}
+
+/// Where a status sorts on the organisation's probes page: what needs a
+/// person first.
+pub fn status_rank(status: ProbeStatus) -> u8 {
+    match status {
+        ProbeStatus::Down => 0,
+        ProbeStatus::Degraded => 1,
+        ProbeStatus::Pending => 2,
+        ProbeStatus::Up => 3,
+        ProbeStatus::Paused => 4,
+    }
+}
+
 /// One probe's page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeDetail {
