@@ -107,6 +107,17 @@ test('a lead adds an HTTP probe, sees it go up and then down live, and refused t
     await expect(row).toContainText(target.url);
     await snapshot(lead, testInfo, 'service-probes');
 
+    // The organisation's probes page lists it among the down ones, and the
+    // overview counts it.
+    await openHydrated(lead, '/probes');
+    await lead.getByRole('link', { name: /^Down \(\d+\)$/ }).click();
+    const orgRow = lead.getByRole('table', { name: 'Probes of the organisation' }).getByRole('row', { name: /Health endpoint/ });
+    await expect(orgRow).toContainText('Down');
+    await expect(orgRow.getByRole('link', { name: service.name })).toBeVisible();
+    await snapshot(lead, testInfo, 'org-probes');
+    await openHydrated(lead, '/');
+    await expect(lead.getByRole('region', { name: 'Live probes' })).toContainText(/\d+ down/);
+
     // It recovers live on the service page too.
     target.state.status = 200;
     await lead.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
