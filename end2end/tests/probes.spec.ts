@@ -238,7 +238,24 @@ test('a lead sets up a channel and a down rule, an incident shows live, and the 
     await expect(lead.getByRole('region', { name: 'Maintenance windows' })).toContainText(
       '2099-03-01 02:00 to 2099-03-01 04:00 (UTC) · Ledger migration',
     );
+    // A weekly window that fell yesterday noon (UTC): the charts shade it.
+    const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+    const yesterday = days[(new Date().getUTCDay() + 5) % 7];
+    const weekly = lead.locator('form').filter({ has: lead.getByRole('heading', { name: 'Every week' }) });
+    await weekly.getByLabel('Day (UTC)').selectOption({ label: yesterday });
+    await weekly.getByLabel('From (UTC)').fill('12:00');
+    await weekly.getByLabel('For (minutes)').fill('60');
+    await weekly.getByRole('button', { name: 'Add weekly window' }).click();
+    await expect(lead.getByRole('region', { name: 'Maintenance windows' })).toContainText(
+      `Every ${yesterday} from 12:00 for 1 h (UTC)`,
+    );
     await snapshot(lead, testInfo, 'service-alerts');
+    await openHydrated(lead, `/services/${service.slug}`);
+    await lead.getByRole('region', { name: 'Live probes' }).getByRole('link', { name: 'Ledger health' }).click();
+    await lead.getByRole('navigation', { name: 'Chart window' }).getByRole('link', { name: '7 days' }).click();
+    await expect(lead.getByText('maintenance windows, when alerts are silenced.')).toBeVisible();
+    await lead.getByRole('region', { name: 'Latency and errors' }).scrollIntoViewIfNeeded();
+    await snapshot(lead, testInfo, 'probe-chart-maintenance');
 
     // The target fails: the service page shows the incident without a reload.
     await openHydrated(lead, `/services/${service.slug}`);

@@ -1135,6 +1135,13 @@ async fn channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_t
         ("form[note]", "Patch night"),
     ];
     assert_eq!(call(&server, &org.lead, windows, &weekly).await.0, 200);
+    // The probe's charts shade each Sunday's window of the last 30 days.
+    let probe_s = probe.to_string();
+    let series = [("slug", "payments-api"), ("probe_id", probe_s.as_str()), ("window", "30d")];
+    let (_, series) = call(&server, &org.viewer, "/api/probes/series", &series).await;
+    let spans: Vec<(i64, i64)> = serde_json::from_value(series["maintenance"].clone()).unwrap();
+    assert!((4..=5).contains(&spans.len()), "{spans:?}");
+    assert!(spans.iter().all(|(start, end)| end - start <= 90 * 60_000), "clipped or 90 minutes: {spans:?}");
 
     let (_, page) = call(&server, &org.viewer, "/api/alerts/service", &[("slug", "payments-api")]).await;
     assert_eq!(page["rules"][0]["rule"], "Probe down");

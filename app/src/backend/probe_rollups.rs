@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::AnyConnection;
 
 use super::Db;
+use crate::domain::probes::alerts::Maintenance;
 use crate::domain::probes::blocks::{block_start, decode, BLOCK_MS};
 use crate::domain::probes::chart::{Bucket, ChartWindow, Series};
 use crate::domain::probes::rollup::{Rollup, Sketch};
@@ -398,7 +399,22 @@ pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Re
             error_rate: if traffic { r.error_rate() } else { Some(r.failures as f64 / r.count as f64) },
         })
         .collect();
-    Ok(Series { window, from, to: now, buckets, traffic })
+    // The service's maintenance windows, for shading.
+    let mut maintenance = Vec::new();
+    for text in sqlx::query_scalar::<_, String>(
+        "SELECT m.definition FROM maintenance_windows m JOIN probes p ON p.service_id = m.service_id
+         WHERE p.id = $1 AND m.deleted_at IS NULL ORDER BY m.id",
+    )
+    .bind(probe_id)
+    .fetch_all(db.pool())
+    .await?
+    {
+        if let Ok(window) = serde_json::from_str::<Maintenance>(&text) {
+            maintenance.extend(window.spans(from, now));
+        }
+    }
+    maintenance.sort_unstable();
+    Ok(Series { window, from, to: now, buckets, traffic, maintenance })
 }
 
 async fn stored_rollups(

@@ -245,7 +245,9 @@ fn DeliveryOutcome(state: DeliveryState) -> impl IntoView {
 struct RuleActions {
     add_rule: ServerAction<AddAlertRule>,
     remove_rule: ServerAction<RemoveAlertRule>,
-    add_window: ServerAction<AddMaintenanceWindow>,
+    /// One action a form, so each form shows its own answer.
+    add_once: ServerAction<AddMaintenanceWindow>,
+    add_weekly: ServerAction<AddMaintenanceWindow>,
     remove_window: ServerAction<RemoveMaintenanceWindow>,
 }
 
@@ -257,7 +259,8 @@ pub fn ServiceAlertsPage() -> impl IntoView {
     let actions = RuleActions {
         add_rule: ServerAction::new(),
         remove_rule: ServerAction::new(),
-        add_window: ServerAction::new(),
+        add_once: ServerAction::new(),
+        add_weekly: ServerAction::new(),
         remove_window: ServerAction::new(),
     };
     let alerts = Resource::new(
@@ -266,7 +269,8 @@ pub fn ServiceAlertsPage() -> impl IntoView {
                 slug.get(),
                 actions.add_rule.version().get(),
                 actions.remove_rule.version().get(),
-                actions.add_window.version().get(),
+                actions.add_once.version().get(),
+                actions.add_weekly.version().get(),
                 actions.remove_window.version().get(),
             )
         },
@@ -321,7 +325,7 @@ fn ServiceAlertsView(alerts: ServiceAlerts, actions: RuleActions) -> impl IntoVi
             {move || actions.remove_window.value().get().and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
             <WindowTable service_id windows can_manage action=actions.remove_window/>
         </section>
-        {can_manage.then(|| view! { <AddWindows service_id action=actions.add_window/> })}
+        {can_manage.then(|| view! { <AddWindows service_id once=actions.add_once weekly=actions.add_weekly/> })}
     }
 }
 
@@ -476,42 +480,42 @@ fn WindowTable(
 }
 
 /// Two small forms, one-off and weekly, so neither needs a script to show
-/// its fields.
+/// its fields; each has its own action, so each shows its own answer.
 #[component]
-fn AddWindows(service_id: i64, action: ServerAction<AddMaintenanceWindow>) -> impl IntoView {
-    let result = action.value();
-    // Which form sent the latest answer, so its errors show by it alone.
-    let sent = RwSignal::new(String::new());
-    let error_of = move |kind: &'static str, field: &'static str| -> Signal<Option<String>> {
-        let error = field_error(result, field);
-        Signal::derive(move || (sent.get() == kind).then(|| error.get()).flatten())
-    };
+fn AddWindows(
+    service_id: i64,
+    once: ServerAction<AddMaintenanceWindow>,
+    weekly: ServerAction<AddMaintenanceWindow>,
+) -> impl IntoView {
+    let (once_result, weekly_result) = (once.value(), weekly.value());
+    let added = move || matches!(once_result.get(), Some(Ok(()))) || matches!(weekly_result.get(), Some(Ok(())));
     let day_options: Vec<(String, String)> =
         WEEKDAYS.iter().enumerate().map(|(i, d)| (i.to_string(), d.to_string())).collect();
     view! {
         <section class="panel" aria-labelledby="add-window-heading">
             <h2 id="add-window-heading">"Plan maintenance"</h2>
-            {move || matches!(result.get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Window added."</p> })}
-            <FormAlert message=form_error(result)/>
+            {move || added().then(|| view! { <p class="notice" role="status">"Window added."</p> })}
             <div class="form-columns">
-                <ActionForm action attr:novalidate=true on:submit=move |_| sent.set("once".into())>
+                <ActionForm action=once attr:novalidate=true>
                     <h3>"Once"</h3>
+                    <FormAlert message=form_error(once_result)/>
                     <input type="hidden" name="service_id" value=service_id/>
                     <input type="hidden" name="form[kind]" value="once"/>
-                    <Field label="Starts (UTC)" name="form[starts]" id="window-starts" kind="datetime-local" error=error_of("once", "starts")/>
-                    <Field label="Ends (UTC)" name="form[ends]" id="window-ends" kind="datetime-local" error=error_of("once", "ends")/>
-                    <Field label="Note" name="form[note]" id="window-once-note" autocomplete="off" hint="Why, e.g. “Database upgrade”." error=error_of("once", "note")/>
-                    <SubmitButton label="Add window" busy_label="Adding…" pending=action.pending()/>
+                    <Field label="Starts (UTC)" name="form[starts]" id="window-starts" kind="datetime-local" error=field_error(once_result, "starts")/>
+                    <Field label="Ends (UTC)" name="form[ends]" id="window-ends" kind="datetime-local" error=field_error(once_result, "ends")/>
+                    <Field label="Note" name="form[note]" id="window-once-note" autocomplete="off" hint="Why, e.g. “Database upgrade”." error=field_error(once_result, "note")/>
+                    <SubmitButton label="Add window" busy_label="Adding…" pending=once.pending()/>
                 </ActionForm>
-                <ActionForm action attr:novalidate=true on:submit=move |_| sent.set("weekly".into())>
+                <ActionForm action=weekly attr:novalidate=true>
                     <h3>"Every week"</h3>
+                    <FormAlert message=form_error(weekly_result)/>
                     <input type="hidden" name="service_id" value=service_id/>
                     <input type="hidden" name="form[kind]" value="weekly"/>
-                    <SelectField label="Day (UTC)" name="form[weekday]".to_string() options=day_options error=error_of("weekly", "weekday")/>
-                    <Field label="From (UTC)" name="form[start_time]" id="window-start-time" kind="time" error=error_of("weekly", "start_time")/>
-                    <Field label="For (minutes)" name="form[minutes]" id="window-minutes" inputmode="numeric" error=error_of("weekly", "minutes")/>
-                    <Field label="Note" name="form[note]" id="window-weekly-note" autocomplete="off" hint="Why, e.g. “Patch night”." error=error_of("weekly", "note")/>
-                    <SubmitButton label="Add weekly window" busy_label="Adding…" pending=action.pending()/>
+                    <SelectField label="Day (UTC)" name="form[weekday]".to_string() options=day_options error=field_error(weekly_result, "weekday")/>
+                    <Field label="From (UTC)" name="form[start_time]" id="window-start-time" kind="time" error=field_error(weekly_result, "start_time")/>
+                    <Field label="For (minutes)" name="form[minutes]" id="window-minutes" inputmode="numeric" error=field_error(weekly_result, "minutes")/>
+                    <Field label="Note" name="form[note]" id="window-weekly-note" autocomplete="off" hint="Why, e.g. “Patch night”." error=field_error(weekly_result, "note")/>
+                    <SubmitButton label="Add weekly window" busy_label="Adding…" pending=weekly.pending()/>
                 </ActionForm>
             </div>
         </section>

@@ -124,6 +124,10 @@ pub struct Series {
     /// The error rate is the service's own (errors ÷ requests from its
     /// metrics), not failed checks.
     pub traffic: bool,
+    /// The service's maintenance windows within the chart (start, end;
+    /// epoch ms), shaded so a gap or a spike there reads as planned.
+    #[serde(default)]
+    pub maintenance: Vec<(i64, i64)>,
 }
 
 /// Width of a chart, in SVG units.
@@ -147,6 +151,8 @@ pub struct LineChart {
     pub x_ticks: Vec<(f64, String)>,
     /// Hover targets: (x, top y of the bucket's values, text).
     pub hovers: Vec<(f64, f64, String)>,
+    /// Maintenance windows to shade: (left x, right x, what it is).
+    pub shades: Vec<(f64, f64, String)>,
     /// The plot's edges, inside the axis labels.
     pub plot_left: f64,
     /// See `plot_left`.
@@ -269,7 +275,26 @@ impl Series {
                 Some((self.bucket_x(b.start), y(high), format!("{}: {}", self.bucket_label(b.start), hover(b))))
             })
             .collect();
-        LineChart { paths, y_ticks, x_ticks: self.x_ticks(), hovers, plot_left, plot_right, plot_top, plot_bottom }
+        let shades = self
+            .maintenance
+            .iter()
+            .filter(|(start, end)| *start < self.to && *end > self.from)
+            .map(|(start, end)| {
+                let label = format!("Maintenance, {} to {}", self.bucket_label(*start), self.bucket_label(*end));
+                (self.x(*start), self.x(*end).max(self.x(*start) + 1.0), label)
+            })
+            .collect();
+        LineChart {
+            paths,
+            y_ticks,
+            x_ticks: self.x_ticks(),
+            hovers,
+            shades,
+            plot_left,
+            plot_right,
+            plot_top,
+            plot_bottom,
+        }
     }
 
     /// p50 and p95 latency, in ms.
@@ -359,6 +384,7 @@ mod tests {
             to: HOUR_MS,
             buckets: vec![bucket(0, 10, 0), bucket(MINUTE_MS, 20, 1), bucket(5 * MINUTE_MS, 40, 5)],
             traffic: false,
+            maintenance: vec![],
         };
         let chart = series.latency_chart();
         assert_eq!(chart.paths.len(), 2, "p50 and p95");
@@ -379,10 +405,42 @@ mod tests {
 
     #[test]
     fn an_empty_series_draws_axes_and_no_line() {
-        let series = Series { window: ChartWindow::Year, from: 0, to: 365 * DAY_MS, buckets: vec![], traffic: true };
+        let series = Series {
+            window: ChartWindow::Year,
+            from: 0,
+            to: 365 * DAY_MS,
+            buckets: vec![],
+            traffic: true,
+            maintenance: vec![],
+        };
         let chart = series.error_chart();
         assert_eq!(chart.paths, [""]);
         assert!(chart.hovers.is_empty());
         assert!(!chart.y_ticks.is_empty() && !chart.x_ticks.is_empty());
+    }
+
+    #[test]
+    fn maintenance_windows_are_shaded_within_the_plot() {
+        let series = Series {
+            window: ChartWindow::Hour,
+            from: 0,
+            to: HOUR_MS,
+            buckets: vec![],
+            traffic: false,
+            // One before the chart, one inside, one running past its end.
+            maintenance: vec![
+                (-2 * HOUR_MS, -HOUR_MS),
+                (10 * MINUTE_MS, 20 * MINUTE_MS),
+                (50 * MINUTE_MS, 2 * HOUR_MS),
+            ],
+        };
+        let chart = series.latency_chart();
+        assert_eq!(chart.shades.len(), 2, "the window before the chart is not drawn");
+        let (left, right, label) = &chart.shades[0];
+        let width = chart.plot_right - chart.plot_left;
+        assert!((left - (chart.plot_left + width / 6.0)).abs() < 1e-9);
+        assert!((right - (chart.plot_left + width / 3.0)).abs() < 1e-9);
+        assert_eq!(label, "Maintenance, 1970-01-01 00:10 UTC to 1970-01-01 00:20 UTC");
+        assert!((chart.shades[1].1 - chart.plot_right).abs() < 1e-9, "clipped at the chart's end");
     }
 }
