@@ -169,19 +169,57 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
     }
     let rows = probes
         .into_iter()
-        .map(|p| {
-            let href = format!("/services/{service_slug}/probes/{}", p.id);
+        .map(|summary| ProbeRow {
+            href: format!("/services/{service_slug}/probes/{}", summary.id),
+            summary,
+            service: None,
+        })
+        .collect();
+    view! {
+        <ProbeRows rows now caption="Probes of this service"/>
+        {can_manage.then(|| view! { <AddProbeLinks slug=service_slug.clone()/> })}
+    }
+    .into_any()
+}
+
+/// One row of [`ProbeRows`].
+struct ProbeRow {
+    summary: ProbeSummary,
+    /// The probe's page.
+    href: String,
+    /// On the organisation's page: the service's name and page.
+    service: Option<(String, String)>,
+}
+
+/// Probes as a table: status, name (with its kind, and its service on the
+/// organisation's page), target (on its service's page), last check,
+/// latency, uptime and certificate. The organisation's page adds the year's
+/// uptime in place of the target, which its service's page shows.
+#[component]
+fn ProbeRows(rows: Vec<ProbeRow>, now: i64, caption: &'static str) -> impl IntoView {
+    let org = rows.first().is_some_and(|r| r.service.is_some());
+    let rows = rows
+        .into_iter()
+        .map(|ProbeRow { summary: p, href, service }| {
             let cert = cert_label(&p, now);
+            let target = p.target.clone();
             view! {
                 <tr>
                     <td><StatusPill status=p.status/></td>
-                    <th scope="row"><a href=href>{p.name.clone()}</a><span class="data-table__sub">{p.kind.label()}</span></th>
-                    <td class="probe-target">{p.target.clone()}</td>
+                    <th scope="row">
+                        <a href=href>{p.name.clone()}</a>
+                        <span class="data-table__sub">
+                            {p.kind.label()}
+                            {service.map(|(name, href)| view! { " · " <a href=href>{name}</a> })}
+                        </span>
+                    </th>
+                    {(!org).then(|| view! { <td class="probe-target">{target}</td> })}
                     <td>{p.last_check_at.map(|at| view! { <LocalTime millis=at/> })}</td>
                     <td class="num">{p.last_duration_us.map(latency_label).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{percent_label(p.uptime.day)}</td>
                     <td class="num">{percent_label(p.uptime.week)}</td>
                     <td class="num">{percent_label(p.uptime.month)}</td>
+                    {org.then(|| view! { <td class="num">{percent_label(p.uptime.year)}</td> })}
                     <td>{cert.unwrap_or_else(|| "—".into())}</td>
                 </tr>
             }
@@ -190,26 +228,25 @@ fn ProbeTable(list: ProbeList) -> impl IntoView {
     view! {
         <div class="table-scroll">
             <table class="data-table probe-table">
-                <caption class="visually-hidden">"Probes of this service"</caption>
+                <caption class="visually-hidden">{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Probe"</th>
-                        <th scope="col">"Target"</th>
+                        {(!org).then(|| view! { <th scope="col">"Target"</th> })}
                         <th scope="col">"Last check"</th>
                         <th scope="col" class="num">"Latency"</th>
                         <th scope="col" class="num">"Uptime 24 h"</th>
                         <th scope="col" class="num">"7 days"</th>
                         <th scope="col" class="num">"30 days"</th>
+                        {org.then(|| view! { <th scope="col" class="num">"1 year"</th> })}
                         <th scope="col">"Certificate"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        {can_manage.then(|| view! { <AddProbeLinks slug=service_slug.clone()/> })}
     }
-    .into_any()
 }
 
 /// Export and import of the service's probes as a TOML file, for teams
@@ -646,7 +683,7 @@ fn OrgProbesView(page: OrgProbes, status: String) -> impl IntoView {
     let filters = std::iter::once((String::new(), format!("All ({total})")))
         .chain(counts.iter().map(|(s, n)| (s.as_str().to_string(), format!("{} ({n})", s.label()))))
         .map(|(key, label)| {
-            let current = (key == status).then_some("page");
+            let current = (key == status).then_some("true");
             view! { <a href=link(&key) aria-current=current>{label}</a> }
         })
         .collect_view();
@@ -661,62 +698,23 @@ fn OrgProbesView(page: OrgProbes, status: String) -> impl IntoView {
             {if probes.is_empty() {
                 view! { <p class="muted">"No probes here. Probes are added on each service's page."</p> }.into_any()
             } else {
-                view! { <OrgProbeTable probes now year=true/> }.into_any()
+                view! { <ProbeRows rows=org_rows(probes) now caption="Probes of the organisation"/> }.into_any()
             }}
         </section>
         {next.map(|href| view! { <p class="pager"><a class="button button--secondary" href=href>"Next page"</a></p> })}
     }
 }
 
-/// Probes with their services: status, last check, latency, uptime and
-/// certificate; `year` adds the 1-year uptime.
-#[component]
-fn OrgProbeTable(probes: Vec<OrgProbe>, now: i64, year: bool) -> impl IntoView {
-    let rows = probes
+/// The organisation's probes as [`ProbeRows`].
+fn org_rows(probes: Vec<OrgProbe>) -> Vec<ProbeRow> {
+    probes
         .into_iter()
-        .map(|OrgProbe { summary: p, service_slug, service_name }| {
-            let cert = cert_label(&p, now);
-            view! {
-                <tr>
-                    <td><StatusPill status=p.status/></td>
-                    <th scope="row">
-                        <a href=format!("/services/{service_slug}/probes/{}", p.id)>{p.name.clone()}</a>
-                        <span class="data-table__sub">{p.kind.label()}</span>
-                    </th>
-                    <td><a href=format!("/services/{service_slug}#probes")>{service_name}</a></td>
-                    <td>{p.last_check_at.map(|at| view! { <LocalTime millis=at/> })}</td>
-                    <td class="num">{p.last_duration_us.map(latency_label).unwrap_or_else(|| "—".into())}</td>
-                    <td class="num">{percent_label(p.uptime.day)}</td>
-                    <td class="num">{percent_label(p.uptime.week)}</td>
-                    <td class="num">{percent_label(p.uptime.month)}</td>
-                    {year.then(|| view! { <td class="num">{percent_label(p.uptime.year)}</td> })}
-                    <td>{cert.unwrap_or_else(|| "—".into())}</td>
-                </tr>
-            }
+        .map(|OrgProbe { summary, service_slug, service_name }| ProbeRow {
+            href: format!("/services/{service_slug}/probes/{}", summary.id),
+            service: Some((service_name, format!("/services/{service_slug}#probes"))),
+            summary,
         })
-        .collect_view();
-    view! {
-        <div class="table-scroll">
-            <table class="data-table probe-table">
-                <caption class="visually-hidden">"Probes of the organisation"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Probe"</th>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Last check"</th>
-                        <th scope="col" class="num">"Latency"</th>
-                        <th scope="col" class="num">"Uptime 24 h"</th>
-                        <th scope="col" class="num">"7 days"</th>
-                        <th scope="col" class="num">"30 days"</th>
-                        {year.then(|| view! { <th scope="col" class="num">"1 year"</th> })}
-                        <th scope="col">"Certificate"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
+        .collect()
 }
 
 /// "Live probes" on the overview: how many probes have each status, and
@@ -742,7 +740,7 @@ pub fn OrgProbesPanel() -> impl IntoView {
                             <a href="/probes">"All probes"</a>
                         </div>
                         <p class="muted org-probes__summary">{summary}</p>
-                        <OrgProbeTable probes=page.probes now=page.now year=false/>
+                        <ProbeRows rows=org_rows(page.probes) now=page.now caption="Probes that most need a person"/>
                     </section>
                 }
             })}
