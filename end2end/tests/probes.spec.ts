@@ -301,6 +301,14 @@ test('a lead sets up a channel and a down rule, an incident shows live, and the 
     }).toPass({ timeout: 30_000 });
     await expect(standing).toContainText('No active HTTP or TCP probe checks this service.');
     await snapshot(lead, testInfo, 'item-live-proof-lost');
+    // The alert pages at phone width.
+    await lead.setViewportSize({ width: 390, height: 844 });
+    await openHydrated(lead, `/services/${service.slug}/alerts`);
+    await expect(lead.getByRole('table', { name: 'Rules' })).toBeVisible();
+    await snapshot(lead, testInfo, 'service-alerts-phone');
+    await openHydrated(lead, `${teamPath}/alerts`);
+    await expect(lead.getByRole('table', { name: 'Recent deliveries' })).toBeVisible();
+    await snapshot(lead, testInfo, 'alert-channels-phone');
     expect(errors.filter((e) => !/4\d\d/.test(e))).toEqual([]);
     await ola.context.close();
   } finally {

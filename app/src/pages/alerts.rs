@@ -98,15 +98,15 @@ fn ChannelTable(team_id: i64, channels: Vec<ChannelLine>, can_manage: bool, acti
             view! {
                 <tr>
                     <th scope="row">{c.name}</th>
-                    <td>{c.kind.label()}</td>
-                    <td class="probe-target">{c.target.clone()}</td>
-                    <td>
+                    <td data-label="Kind">{c.kind.label()}</td>
+                    <td data-label="Sends to" class="probe-target">{c.target.clone()}</td>
+                    <td data-label="Last delivered">
                         {match c.last_delivered_at {
                             Some(at) => view! { <LocalTime millis=at/> }.into_any(),
                             None => view! { <span class="muted">"Never"</span> }.into_any(),
                         }}
                     </td>
-                    <td class="num" class:delivery--failed=failing>{c.failed_recently}</td>
+                    <td data-label="Failed, 7 days" class="num" class:delivery--failed=failing>{c.failed_recently}</td>
                     {can_manage.then(|| view! {
                         <td><div class="button-row button-row--cell">
                             <ActionForm action=actions.test>
@@ -129,7 +129,8 @@ fn ChannelTable(team_id: i64, channels: Vec<ChannelLine>, can_manage: bool, acti
         .collect_view();
     view! {
         <div class="table-scroll">
-            <table class="data-table" aria-labelledby="channels-heading">
+            // service-table: rows become cards at phone width.
+            <table class="data-table service-table" aria-labelledby="channels-heading">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
@@ -198,12 +199,12 @@ fn DeliveryTable(deliveries: Vec<DeliveryLine>) -> impl IntoView {
             } else {
                 view! {
                     <div class="table-scroll">
-                        <table class="data-table" aria-labelledby="deliveries-heading">
+                        <table class="data-table service-table" aria-labelledby="deliveries-heading">
                             <thead>
                                 <tr>
+                                    <th scope="col">"Notification"</th>
                                     <th scope="col">"Queued"</th>
                                     <th scope="col">"Channel"</th>
-                                    <th scope="col">"Notification"</th>
                                     <th scope="col">"Outcome"</th>
                                 </tr>
                             </thead>
@@ -212,10 +213,10 @@ fn DeliveryTable(deliveries: Vec<DeliveryLine>) -> impl IntoView {
                                     let failed = matches!(d.state, DeliveryState::Failed { .. });
                                     view! {
                                         <tr class:delivery--failed=failed>
-                                            <td><LocalTime millis=d.created_at/></td>
-                                            <td>{d.channel_name}</td>
                                             <th scope="row">{d.headline}</th>
-                                            <td><DeliveryOutcome state=d.state/></td>
+                                            <td data-label="Queued"><LocalTime millis=d.created_at/></td>
+                                            <td data-label="Channel">{d.channel_name}</td>
+                                            <td data-label="Outcome"><DeliveryOutcome state=d.state/></td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -348,9 +349,9 @@ fn RuleTable(
                         {r.rule.clone()}
                         {r.firing.then(|| view! { " " <span class="probe-status probe-status--down">"Firing"</span> })}
                     </th>
-                    <td>{r.probe_name.clone().unwrap_or_else(|| "Every probe".into())}</td>
-                    <td>{if r.channels.is_empty() { "No channel left".to_string() } else { r.channels.join(", ") }}</td>
-                    <td class="num">{format!("{} min", r.resend_minutes)}</td>
+                    <td data-label="Watches">{r.probe_name.clone().unwrap_or_else(|| "Every probe".into())}</td>
+                    <td data-label="Notifies">{if r.channels.is_empty() { "No channel left".to_string() } else { r.channels.join(", ") }}</td>
+                    <td data-label="Reminds every" class="num">{format!("{} min", r.resend_minutes)}</td>
                     {can_manage.then(|| view! {
                         <td>
                             <ActionForm action>
@@ -366,7 +367,7 @@ fn RuleTable(
         .collect_view();
     view! {
         <div class="table-scroll">
-            <table class="data-table" aria-labelledby="rules-heading">
+            <table class="data-table service-table" aria-labelledby="rules-heading">
                 <thead>
                     <tr>
                         <th scope="col">"Rule"</th>
