@@ -49,11 +49,7 @@ mod server {
         let s = record.summary;
         let now = caller.state.clock.now_millis();
         let mut list = probes::for_service(db, s.id).await?;
-        let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
-        let mut uptime = probe_rollups::uptime(db, &ids, now).await?;
-        for probe in &mut list {
-            probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
-        }
+        probe_rollups::fill_uptime(db, list.iter_mut().collect(), now).await?;
         Ok(ProbeList {
             incidents: alerts::incidents(db, s.id).await?,
             probes: list,
@@ -78,11 +74,7 @@ mod server {
         let after = after.trim().parse::<i64>().ok();
         let (mut page, next) = probes::org_page(db, status, after, limit.clamp(1, ORG_PAGE)).await?;
         let now = caller.state.clock.now_millis();
-        let ids: Vec<i64> = page.iter().map(|p| p.summary.id).collect();
-        let mut uptime = probe_rollups::uptime(db, &ids, now).await?;
-        for probe in &mut page {
-            probe.summary.uptime = uptime.remove(&probe.summary.id).unwrap_or_default();
-        }
+        probe_rollups::fill_uptime(db, page.iter_mut().map(|p| &mut p.summary).collect(), now).await?;
         Ok(OrgProbes {
             counts: probes::status_counts(db).await?,
             probes: page,
@@ -98,7 +90,7 @@ mod server {
         let s = record.summary;
         let (mut summary, def) = probes::one(db, s.id, probe_id).await?.ok_or(AppError::NotFound)?;
         let now = caller.state.clock.now_millis();
-        summary.uptime = probe_rollups::uptime(db, &[probe_id], now).await?.remove(&probe_id).unwrap_or_default();
+        probe_rollups::fill_uptime(db, vec![&mut summary], now).await?;
         let from = now - 24 * 3_600_000;
         let mut checks = probe_runs::checks(db, probe_id, from, now + 1).await?;
         checks.reverse();

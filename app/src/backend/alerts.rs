@@ -514,16 +514,7 @@ pub async fn remove_channel(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await?;
-    let done =
-        sqlx::query("UPDATE alert_channels SET deleted_at = $1 WHERE id = $2 AND team_id = $3 AND deleted_at IS NULL")
-            .bind(now)
-            .bind(channel_id)
-            .bind(team_id)
-            .execute(&mut *tx)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    mark_deleted(&mut tx, "alert_channels", "team_id", team_id, channel_id, now).await?;
     // Deliveries not yet sent would go nowhere.
     sqlx::query(
         "UPDATE alert_deliveries SET failed_at = $1, last_error = 'The channel was removed.'
@@ -749,16 +740,7 @@ pub async fn service_alerts(
 /// is still open ends now, without a recovery notice (nothing recovered).
 pub async fn remove_rule(db: &Db, actor: Actor<'_>, service_id: i64, rule_id: i64, now: i64) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await?;
-    let done =
-        sqlx::query("UPDATE alert_rules SET deleted_at = $1 WHERE id = $2 AND service_id = $3 AND deleted_at IS NULL")
-            .bind(now)
-            .bind(rule_id)
-            .bind(service_id)
-            .execute(&mut *tx)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    mark_deleted(&mut tx, "alert_rules", "service_id", service_id, rule_id, now).await?;
     sqlx::query("UPDATE incidents SET ended_at = $1 WHERE rule_id = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(rule_id)
@@ -780,17 +762,7 @@ pub async fn remove_maintenance(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await?;
-    let done = sqlx::query(
-        "UPDATE maintenance_windows SET deleted_at = $1 WHERE id = $2 AND service_id = $3 AND deleted_at IS NULL",
-    )
-    .bind(now)
-    .bind(window_id)
-    .bind(service_id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    mark_deleted(&mut tx, "maintenance_windows", "service_id", service_id, window_id, now).await?;
     let detail = serde_json::json!({ "window_id": window_id });
     audit::record(
         &mut *tx,
@@ -799,6 +771,32 @@ pub async fn remove_maintenance(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Marks row `id` of `table` (channels, rules, windows) deleted at `now`,
+/// if it belongs to `owner` through `owner_column` and is not deleted yet;
+/// otherwise it is not found. The row stays for history.
+async fn mark_deleted(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner: i64,
+    id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    // Table and column names are this module's own constants.
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET deleted_at = $1 WHERE id = $2 AND {owner_column} = $3 AND deleted_at IS NULL"
+    ))
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(())
 }
 

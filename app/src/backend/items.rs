@@ -291,10 +291,6 @@ async fn live_data(
     now: i64,
 ) -> Result<LiveData, sqlx::Error> {
     let mut probes = super::probes::for_service(db, service_id).await?;
-    let ids: Vec<i64> = probes.iter().map(|p| p.id).collect();
-    let mut uptime = super::probe_rollups::uptime(db, &ids, now).await?;
-    for probe in &mut probes {
-        probe.uptime = uptime.remove(&probe.id).unwrap_or_default();
-    }
+    super::probe_rollups::fill_uptime(db, probes.iter_mut().collect(), now).await?;
     Ok(LiveData { signal, proof, figures: figures(signal, &probes) })
 }

@@ -25,7 +25,7 @@ use crate::domain::probes::alerts::Maintenance;
 use crate::domain::probes::blocks::{block_start, decode, BLOCK_MS};
 use crate::domain::probes::chart::{Bucket, ChartWindow, Series};
 use crate::domain::probes::rollup::{Rollup, Sketch};
-use crate::domain::probes::summary::{Tally, Uptime, UPTIME_WINDOWS_MS};
+use crate::domain::probes::summary::{ProbeSummary, Tally, Uptime, UPTIME_WINDOWS_MS};
 
 const HOUR_MS: i64 = BLOCK_MS;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -301,6 +301,17 @@ async fn refresh_windows(conn: &mut AnyConnection, until: i64) -> Result<(), sql
     while from < last_probe {
         sqlx::query(&sql).bind(until).bind(today).bind(from).bind(from + CHUNK).execute(&mut *conn).await?;
         from += CHUNK;
+    }
+    Ok(())
+}
+
+/// Fills each of `probes`' uptime windows (see [`uptime`]) at `now`, in
+/// one read for all of them: what every page listing probes does.
+pub async fn fill_uptime(db: &Db, probes: Vec<&mut ProbeSummary>, now: i64) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = probes.iter().map(|p| p.id).collect();
+    let mut windows = uptime(db, &ids, now).await?;
+    for probe in probes {
+        probe.uptime = windows.remove(&probe.id).unwrap_or_default();
     }
     Ok(())
 }
