@@ -24,6 +24,9 @@ function dataDir(name: string): string {
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
+  // The whole run normally takes about ten minutes; a server that stops
+  // answering must not keep CI waiting test after test.
+  globalTimeout: 25 * 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

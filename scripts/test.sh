@@ -27,8 +27,16 @@ trap 'rm -rf "$logs"' EXIT
 failed_stages=()
 
 echo "== unit and integration tests (SQLite and PostgreSQL)"
-cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$logs/cargo.txt"
-[ "${PIPESTATUS[0]}" = 0 ] || failed_stages+=("cargo test")
+# Each integration test has a watchdog of its own (server/tests/support);
+# this limit is for everything else, so that a hang ends this stage with
+# what it printed instead of running into CI's limit. A normal run, build
+# included, takes about ten minutes.
+timeout --kill-after=30 2400 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$logs/cargo.txt"
+cargo_status=${PIPESTATUS[0]}
+if [ "$cargo_status" = 124 ] || [ "$cargo_status" = 137 ]; then
+  echo "test: cargo test was stopped after 40 minutes"
+fi
+[ "$cargo_status" = 0 ] || failed_stages+=("cargo test")
 
 echo "== release build"
 if cargo leptos build --release 2>&1 | tail -n 5; [ "${PIPESTATUS[0]}" = 0 ]; then

@@ -22,6 +22,7 @@ both_backends!(
     users_see_and_end_their_own_sessions_only,
     changing_the_password_ends_every_other_session,
 );
+watched!(housekeeping_removes_expired_sessions_and_stale_throttling);
 
 /// One sign-in attempt as the JSON client the UI uses: (status, Retry-After, body).
 async fn try_login(server: &TestServer, email: &str, password: &str) -> (u16, Option<u64>, String) {
@@ -274,7 +275,6 @@ async fn each_client_address_has_an_attempt_budget(backend: Backend) {
     assert_eq!(try_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 429, "and only one");
 }
 
-#[tokio::test]
 async fn housekeeping_removes_expired_sessions_and_stale_throttling() {
     use app::backend::housekeeping;
     let (server, _db) = TestServer::for_backend(Backend::Sqlite).await;

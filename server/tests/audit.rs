@@ -250,7 +250,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 
 #[test]
 fn two_server_processes_append_to_one_chain_on_postgres() {
-    support::test_runtime().block_on(async {
+    support::run_test("two_server_processes_append_to_one_chain_on_postgres", async {
         let test_db = TestDb::new(Backend::Postgres).await;
         let db = test_db.migrated().await;
         let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -11,6 +11,7 @@ use server::ops::{self, table_row_counts, OpsError};
 use support::TestDb;
 
 both_backends!(backup_during_writes_restores_a_consistent_copy, restore_refuses_a_live_database_without_force);
+watched!(sqlite_restore_rejects_a_file_that_is_not_a_backup);
 
 /// Each write is one transaction adding one row to each of two tables, so
 /// any consistent snapshot has equal counts in both.
@@ -135,7 +136,6 @@ async fn restore_refuses_a_live_database_without_force(backend: Backend) {
     assert!(matches!(ops::restore(&source.url, &missing, true).await, Err(OpsError::MissingBackup(_))));
 }
 
-#[tokio::test]
 async fn sqlite_restore_rejects_a_file_that_is_not_a_backup() {
     let target = TestDb::new(Backend::Sqlite).await;
     let bogus = target.dir.path().join("bogus.db");

@@ -16,6 +16,7 @@ both_backends!(
     an_edited_migration_stops_start_up,
     a_newer_schema_is_refused,
 );
+watched!(sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout);
 
 fn migration(version: i64, sql: &'static str) -> Migration {
     Migration::new(version, Cow::Borrowed("test"), MigrationType::Simple, Cow::Borrowed(sql), false)
@@ -72,7 +73,6 @@ async fn a_newer_schema_is_refused(backend: Backend) {
     assert!(matches!(err, MigrationError::TooNew { found: 2, known: 1 }), "{err:?}");
 }
 
-#[tokio::test]
 async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
     let test_db = TestDb::new(Backend::Sqlite).await;
     let db = test_db.migrated().await;

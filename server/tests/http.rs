@@ -16,6 +16,11 @@ both_backends!(
     responses_are_compressed,
     status_server_function_reports_the_database,
 );
+watched!(
+    hsts_is_sent_only_for_https_deployments,
+    a_request_that_never_finishes_gets_503_within_the_limit,
+    a_panicking_handler_gets_the_generic_error_page
+);
 
 async fn healthz_answers_ok(backend: Backend) {
     let (server, _db) = TestServer::for_backend(backend).await;
@@ -176,7 +181,6 @@ async fn status_server_function_reports_the_database(backend: Backend) {
     assert_eq!(status["schema_version"].as_i64(), known);
 }
 
-#[tokio::test]
 async fn hsts_is_sent_only_for_https_deployments() {
     let test_db = TestDb::new(Backend::Sqlite).await;
     let db = test_db.migrated().await;
@@ -194,7 +198,6 @@ async fn hsts_is_sent_only_for_https_deployments() {
     assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
 }
 
-#[tokio::test]
 async fn a_request_that_never_finishes_gets_503_within_the_limit() {
     use axum::routing::get;
     use std::time::Instant;
@@ -215,7 +218,6 @@ async fn a_request_that_never_finishes_gets_503_within_the_limit() {
     assert!(html.contains("Something went wrong on our side"), "{html}");
 }
 
-#[tokio::test]
 async fn a_panicking_handler_gets_the_generic_error_page() {
     use axum::routing::get;
     use server::metrics::Metrics;

@@ -9,6 +9,8 @@
 
 mod support;
 
+watched!(a_signed_in_page_resolves_its_caller_once);
+
 use std::sync::Mutex;
 
 use app::backend::Backend;
@@ -63,7 +65,6 @@ fn is_write(summary: &str) -> bool {
     matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_page_resolves_its_caller_once() {
     let filter = tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::DEBUG);
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(StatementLog.with_filter(filter)))

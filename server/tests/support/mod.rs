@@ -26,7 +26,8 @@ pub const POSTGRES_ENV: &str = "PREFLIGHT_TEST_POSTGRES_URL";
 
 /// Runs each named async test function once per backend:
 /// `both_backends!(healthz_answers);` makes `sqlite::healthz_answers` and
-/// `postgres::healthz_answers`, each calling `healthz_answers(Backend)`.
+/// `postgres::healthz_answers`, each calling `healthz_answers(Backend)`
+/// through [`run_test`].
 #[macro_export]
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
@@ -34,7 +35,10 @@ macro_rules! both_backends {
             $(
                 #[test]
                 fn $name() {
-                    $crate::support::test_runtime().block_on(super::$name(app::backend::Backend::Sqlite))
+                    $crate::support::run_test(
+                        concat!("sqlite::", stringify!($name)),
+                        super::$name(app::backend::Backend::Sqlite),
+                    )
                 }
             )*
         }
@@ -42,11 +46,109 @@ macro_rules! both_backends {
             $(
                 #[test]
                 fn $name() {
-                    $crate::support::test_runtime().block_on(super::$name(app::backend::Backend::Postgres))
+                    $crate::support::run_test(
+                        concat!("postgres::", stringify!($name)),
+                        super::$name(app::backend::Backend::Postgres),
+                    )
                 }
             )*
         }
     };
+}
+
+/// Runs each named async test function (no arguments) through
+/// [`run_test`]: `watched!(hsts_is_sent);` makes `watched::hsts_is_sent`.
+#[macro_export]
+macro_rules! watched {
+    ($($name:ident),* $(,)?) => {
+        mod watched {
+            $(
+                #[test]
+                fn $name() {
+                    $crate::support::run_test(concat!("watched::", stringify!($name)), super::$name())
+                }
+            )*
+        }
+    };
+}
+
+/// How long one test may run, its runtime's shutdown included, before it
+/// counts as hung: `PREFLIGHT_TEST_LIMIT_SECONDS`, 300 by default (the
+/// slowest tests take well under a minute).
+pub fn test_limit() -> std::time::Duration {
+    let seconds = std::env::var("PREFLIGHT_TEST_LIMIT_SECONDS").ok().and_then(|v| v.parse().ok());
+    std::time::Duration::from_secs(seconds.unwrap_or(300))
+}
+
+/// Runs one async test on a fresh [`test_runtime`] under a watchdog.
+///
+/// A request that hangs fails at [`REQUEST_TIMEOUT`], but only while the
+/// runtime's timers still run: a worker thread stuck on a lock stops them,
+/// and the runtime's shutdown waits for its workers without any limit.
+/// Once, that stalled CI until its own limit with nothing to show. So a
+/// test still running after [`test_limit`] prints every thread's stack
+/// (gdb, when installed) and ends its whole test binary with a failure.
+pub fn run_test(name: &'static str, test: impl std::future::Future<Output = ()>) {
+    let _watchdog = Watchdog::start(name);
+    let runtime = test_runtime();
+    runtime.block_on(test);
+    // Dropped before the watchdog (also when the test panics): the shutdown
+    // is watched too.
+    drop(runtime);
+}
+
+/// Stops watching when dropped (its channel closes).
+struct Watchdog(std::sync::mpsc::Sender<()>);
+
+impl Watchdog {
+    fn start(name: &'static str) -> Watchdog {
+        let (watching, watched) = std::sync::mpsc::channel::<()>();
+        let limit = test_limit();
+        std::thread::Builder::new()
+            .name(format!("watchdog {name}"))
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = watched.recv_timeout(limit) {
+                    report_hang_and_exit(name, limit);
+                }
+            })
+            .expect("start the test watchdog");
+        Watchdog(watching)
+    }
+}
+
+/// Prints the first frames of every thread's stack to stderr and exits the
+/// test binary with a failure. Written to the stream itself: libtest
+/// captures `eprintln!` in threads a test starts, and drops it on exit.
+fn report_hang_and_exit(name: &str, limit: std::time::Duration) -> ! {
+    use std::fmt::Write as _;
+    let mut report =
+        format!("\nHUNG: test {name} still running after {} s; the stacks of this process:\n", limit.as_secs());
+    let stacks = std::process::Command::new("gdb")
+        .args(["-p", &std::process::id().to_string(), "-batch", "-ex", "thread apply all bt"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    match stacks {
+        Ok(output) => {
+            let mut frames_of_thread = 0;
+            for line in String::from_utf8_lossy(&output.stdout).lines() {
+                if line.starts_with("Thread ") {
+                    frames_of_thread = 0;
+                    let _ = writeln!(report, "{line}");
+                } else if line.starts_with('#') {
+                    frames_of_thread += 1;
+                    if frames_of_thread <= 25 {
+                        let _ = writeln!(report, "  {}", line.chars().take(200).collect::<String>());
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            let _ = writeln!(report, "(no stacks: gdb did not run: {error})");
+        }
+    }
+    let _ = writeln!(report, "HUNG: test {name}; ending this test binary");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
+    std::process::exit(101);
 }
 
 /// The runtime a database test runs on, and the test server with it: two
