@@ -26,8 +26,29 @@ struct BuildLabels {
     version: &'static str,
 }
 
+/// The probe engine's figures. Cheap to clone (the handles share their
+/// values); [`Metrics::new`] registers one set, and an engine started
+/// without it (tests) counts into an unregistered set.
+#[derive(Clone, Debug)]
+pub struct ProbeMetrics {
+    /// From a check's slot to its start (a permit free, the task running).
+    pub drift: Histogram,
+    /// Checks finished, whatever their outcome.
+    pub checks: Counter,
+}
+
+impl Default for ProbeMetrics {
+    fn default() -> Self {
+        ProbeMetrics {
+            drift: Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            checks: Counter::default(),
+        }
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
+    pub probes: ProbeMetrics,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RequestLabels, Histogram>,
     pool_connections: Family<PoolLabels, Gauge>,
@@ -56,7 +77,14 @@ impl Metrics {
         pool_max.set(pool_max_connections.into());
         registry.register("db_pool_max_connections", "Configured size of the database pool", pool_max);
         registry.register("build", "Build information", Info::new(BuildLabels { version: env!("CARGO_PKG_VERSION") }));
-        Metrics { registry, requests, durations, pool_connections }
+        let probes = ProbeMetrics::default();
+        registry.register(
+            "probe_schedule_drift_seconds",
+            "Time from a probe check's slot to its start",
+            probes.drift.clone(),
+        );
+        registry.register("probe_checks", "Probe checks finished, whatever their outcome", probes.checks.clone());
+        Metrics { registry, probes, requests, durations, pool_connections }
     }
 
     pub fn observe_request(&self, route: &str, status: u16, seconds: f64) {

@@ -153,6 +153,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let config = crate::probes::EngineConfig {
         raw_keep: settings.probe_raw_keep,
         upkeep_every: settings.probe_upkeep_every,
+        metrics: metrics.probes.clone(),
         ..Default::default()
     };
     let probes = crate::probes::start(state.clone(), config).map_err(ServeError::Probes)?;

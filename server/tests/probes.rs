@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 both_backends!(
     an_http_probe_goes_up_down_and_up_again_by_its_thresholds,
     a_tcp_probe_tells_an_open_port_from_a_closed_one,
+    checks_run_at_their_slots_and_their_drift_is_measured,
     a_metrics_probe_reads_error_rates_across_a_counter_reset,
     probes_export_and_import_as_toml_keeping_secrets,
     raw_checks_past_their_keeping_are_deleted_in_batches,
@@ -254,6 +255,41 @@ async fn a_tcp_probe_tells_an_open_port_from_a_closed_one(backend: Backend) {
     // One failure of three: still pending, with the reason kept.
     assert_eq!(status, "pending");
     assert!(message.unwrap().starts_with("Could not connect"));
+    engine.stop().await;
+}
+
+/// The value of an unlabelled sample in Prometheus text, e.g.
+/// `preflight_probe_checks_total`.
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+async fn checks_run_at_their_slots_and_their_drift_is_measured(backend: Backend) {
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (org, service) = service(&server).await;
+    allow_loopback(&server).await;
+    let metrics = server::metrics::Metrics::new(4);
+    let config = EngineConfig { run_slots: true, metrics: metrics.probes.clone(), ..fast("solo") };
+    let engine = probes::start(server.state.clone(), config).unwrap();
+    let open = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("127.0.0.1:{}", open.local_addr().unwrap().port());
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Slotted"), ("form[target]", target.as_str())];
+    let created =
+        create_probe(&server, &org.lead, service, &[("form[interval_secs]", "10"), fields[0], fields[1], fields[2]])
+            .await;
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    let id = probe_id(&server, "Slotted").await;
+    // Nobody asks: the first slot (within one 10 s interval) runs it.
+    wait_until("the probe's slot came and its check was recorded", || async { probe_state(&server, id).await.1 >= 1 })
+        .await;
+    let text = metrics.render(&server.db);
+    assert!(sample(&text, "preflight_probe_checks_total") >= 1.0, "{text}");
+    assert!(sample(&text, "preflight_probe_schedule_drift_seconds_count") >= 1.0, "{text}");
+    // On an idle machine a check starts within milliseconds of its slot.
+    let drift = sample(&text, "preflight_probe_schedule_drift_seconds_sum");
+    assert!((0.0..1.0).contains(&drift), "drift {drift} s:\n{text}");
     engine.stop().await;
 }
 

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::check::{self, Checked, Clients};
+use crate::metrics::ProbeMetrics;
 
 /// A "check now" that finds its probe's check still running tries again
 /// after this long.
@@ -53,6 +54,8 @@ pub struct EngineConfig {
     pub upkeep_every: Duration,
     /// Queued alert deliveries are looked for this often (`deliver`).
     pub deliver_every: Duration,
+    /// Schedule drift and checks done, for `/metrics`.
+    pub metrics: ProbeMetrics,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +71,7 @@ impl Default for EngineConfig {
             raw_keep: Duration::from_secs(7 * 86_400),
             upkeep_every: Duration::from_secs(60),
             deliver_every: Duration::from_secs(5),
+            metrics: ProbeMetrics::default(),
         }
     }
 }
@@ -264,10 +268,14 @@ impl Engine {
             let permits = self.permits.clone();
             let finished = self.finished_tx.clone();
             let clock = self.state.clock.clone();
+            let drift = self.config.metrics.drift.clone();
             tokio::spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else { return };
                 // The check's own start, not its slot, is when it ran.
                 let at_ms = clock.now_millis();
+                if !on_demand {
+                    drift.observe((at_ms - due).max(0) as f64 / 1000.0);
+                }
                 let checked = check::run(&clients, &def, at_ms, previous).await;
                 let _ = finished.send(Finished { id, generation, checked });
             });
@@ -276,6 +284,7 @@ impl Engine {
 
     /// Moves the probe's state by a finished check and queues the result.
     fn finish(&mut self, finished: Finished) {
+        self.config.metrics.checks.inc();
         let Some(slot) = self.slots.get_mut(&finished.id) else { return };
         slot.running = false;
         if slot.generation != finished.generation {
