@@ -16,6 +16,15 @@ fi
 # the run mid-compile, so drop those caches first when space runs short.
 target_dir=${CARGO_TARGET_DIR:-target}
 mkdir -p "$target_dir"
+# Each change to a test crate leaves its old executable behind in deps/
+# (about 500 MB each with debug info); a month of sessions left 45 GB of
+# them. Keep only the newest of each name.
+if [ -d "$target_dir/debug/deps" ]; then
+  find "$target_dir/debug/deps" -maxdepth 1 -type f -executable ! -name '*.*' -printf '%T@ %f\n' |
+    sort -rn | awk '{ name = $2; sub(/-[0-9a-f]+$/, "", name); if (seen[name]++) print $2 }' |
+    while read -r stale; do rm -f "$target_dir/debug/deps/$stale"; done
+fi
+
 free_gb=$(df -P -BG "$target_dir" | awk 'NR==2 {gsub("G", "", $4); print $4}')
 if [ "${free_gb:-0}" -lt 20 ]; then
   echo "test: only ${free_gb} GB free; removing incremental build caches"

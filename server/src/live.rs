@@ -5,7 +5,8 @@
 //! fetches the figures through the same server function as its first
 //! paint, so what it shows is always what the database holds. An event
 //! `resync` means the stream fell behind and the page should fetch
-//! everything.
+//! everything; so does a replica's relay after it lost its connection
+//! (`app::backend::live_updates`).
 //!
 //! `GET /probes/events` is the organisation's: an event (no data) at most
 //! every [`ORG_EVERY`] while any probe has new results, since at thousands
@@ -23,6 +24,7 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use app::backend::caller::RequestAuth;
+use app::backend::live_updates::LiveEvent;
 use app::backend::AppState;
 use app::domain::access::Action;
 
@@ -64,8 +66,8 @@ async fn org_probe_events(State(state): State<AppState>, Extension(auth): Extens
             }
         }
         let event = match updates.recv().await {
-            Ok(_) => Event::default().data("probes"),
-            Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
+            Ok(LiveEvent::Probe(_)) => Event::default().data("probes"),
+            Ok(LiveEvent::Resync) | Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
             Err(RecvError::Closed) => return None,
         };
         Some((Ok::<_, Infallible>(event), (updates, true)))
@@ -87,9 +89,11 @@ async fn probe_events(
     let events = futures_util::stream::unfold(updates, move |mut updates| async move {
         loop {
             let event = match updates.recv().await {
-                Ok(update) if update.service_id == service_id => Event::default().data(update.probe_id.to_string()),
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
+                Ok(LiveEvent::Probe(update)) if update.service_id == service_id => {
+                    Event::default().data(update.probe_id.to_string())
+                }
+                Ok(LiveEvent::Probe(_)) => continue,
+                Ok(LiveEvent::Resync) | Err(RecvError::Lagged(_)) => Event::default().event("resync").data(""),
                 Err(RecvError::Closed) => return None,
             };
             return Some((Ok::<_, Infallible>(event), updates));

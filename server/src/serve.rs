@@ -153,6 +153,10 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let config = crate::probes::EngineConfig {
         raw_keep: settings.probe_raw_keep,
         upkeep_every: settings.probe_upkeep_every,
+        lease: settings.probe_lease,
+        // Leases are renewed at every sync: three syncs to a lease, so one
+        // slow round never lets a live replica's probes go.
+        sync_every: (settings.probe_lease / 3).min(Duration::from_secs(5)),
         metrics: metrics.probes.clone(),
         ..Default::default()
     };
@@ -160,6 +164,12 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));
     let mail = tokio::spawn(mail_loop(state.clone()));
+    // Other replicas' probe results for this one's live pages (PostgreSQL).
+    let relay = tokio::spawn(app::backend::live_updates::relay(
+        db.clone(),
+        state.probe_updates.clone(),
+        state.shutdown.clone(),
+    ));
     let addr = listener.local_addr().map_err(ServeError::Server)?;
     let shutting_down = state.shutdown.clone();
     let app = router::build(state, metrics, settings);
@@ -203,6 +213,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     housekeeping.abort();
     figures.abort();
     mail.abort();
+    relay.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

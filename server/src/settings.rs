@@ -55,6 +55,8 @@ pub struct Settings {
     pub probe_raw_keep: Duration,
     /// How often the probe upkeep runs (`probes::upkeep`).
     pub probe_upkeep_every: Duration,
+    /// How long a replica's probe leases outlive it (`PREFLIGHT_PROBE_LEASE_SECONDS`).
+    pub probe_lease: Duration,
 }
 
 /// A setting that could not be used. Displays as one line.
@@ -91,6 +93,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("PREFLIGHT_MAX_UPLOAD_MIB", "largest evidence or document file accepted, in MiB, 1 to 1024 (default 25)"),
     ("PREFLIGHT_PROBE_RAW_DAYS", "days probes' raw checks are kept, 1 to 90 (default 7)"),
     ("PREFLIGHT_PROBE_UPKEEP_SECONDS", "how often alert rules and checklist items proven by live data are judged, and rollups run, 1 to 3600 (default 60)"),
+    ("PREFLIGHT_PROBE_LEASE_SECONDS", "with several replicas, how long a replica's claim on its probes outlives it: a replica that stops answering loses its probes to the others after this long, 3 to 600 (default 30)"),
     ("PREFLIGHT_SMTP_URL", "mail server for password resets: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://… (default: no mail)"),
     ("PREFLIGHT_SMTP_FROM", "sender of that mail, e.g. Preflight <preflight@example.com> (required with PREFLIGHT_SMTP_URL)"),
 ];
@@ -202,6 +205,7 @@ impl Settings {
         let max_upload_bytes = number("PREFLIGHT_MAX_UPLOAD_MIB", 25, 1024)?.max(1) * 1024 * 1024;
         let probe_raw_keep = Duration::from_secs(86_400 * number("PREFLIGHT_PROBE_RAW_DAYS", 7, 90)?.max(1));
         let probe_upkeep_every = Duration::from_secs(number("PREFLIGHT_PROBE_UPKEEP_SECONDS", 60, 3600)?.max(1));
+        let probe_lease = Duration::from_secs(number("PREFLIGHT_PROBE_LEASE_SECONDS", 30, 600)?.max(3));
 
         let trusted_proxies = match get("PREFLIGHT_TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
@@ -241,6 +245,7 @@ impl Settings {
             max_upload_bytes,
             probe_raw_keep,
             probe_upkeep_every,
+            probe_lease,
         })
     }
 

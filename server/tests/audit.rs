@@ -5,13 +5,12 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::backend::audit::{self, AuditEntry, VerifyError};
 use app::backend::audit_chain::ChainBreak;
 use app::backend::{Backend, Db};
-use support::{TestDb, TestServer, ADMIN_FORM};
+use support::{Replica, TestDb, TestServer, ADMIN_FORM};
 
 both_backends!(
     existing_entries_join_the_chain_and_activity_extends_it,
@@ -210,58 +209,19 @@ async fn concurrent_appends_leave_one_chain(backend: Backend) {
     assert_eq!(verified.head.seq, 3 + 16 * 25);
 }
 
-/// A `preflight serve` process on `port`, killed on drop.
-struct Replica(Child);
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn replica(url: &str, data_dir: &std::path::Path, port: u16) -> Replica {
-    let child = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PREFLIGHT_DATABASE_URL", url)
-        .env("PREFLIGHT_DATA_DIR", data_dir)
-        .env("PREFLIGHT_ADDR", format!("127.0.0.1:{port}"))
-        .env("PREFLIGHT_LOG_LEVEL", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start preflight");
-    Replica(child)
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{base} did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[test]
 fn two_server_processes_append_to_one_chain_on_postgres() {
     support::run_test("two_server_processes_append_to_one_chain_on_postgres", async {
         let test_db = TestDb::new(Backend::Postgres).await;
         let db = test_db.migrated().await;
-        let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let (port_a, port_b) = (free_port(), free_port());
+        let (port_a, port_b) = (support::free_port(), support::free_port());
         let dir_b = tempfile::tempdir().unwrap();
-        let _a = replica(&test_db.url, &test_db.data_dir(), port_a);
-        let _b = replica(&test_db.url, dir_b.path(), port_b);
+        let _a = Replica::start(&test_db.url, &test_db.data_dir(), port_a, &[]);
+        let _b = Replica::start(&test_db.url, dir_b.path(), port_b, &[]);
         let bases = [format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}")];
         let client = support::browser();
         for base in &bases {
-            wait_ready(&client, base).await;
+            support::wait_ready(&client, base).await;
         }
         // Sign in through the first; the session is in the shared database,
         // and the cookie (host-wide) goes to both.
@@ -316,7 +276,7 @@ async fn verify_command(
         .env("PREFLIGHT_DATABASE_URL", url)
         .env("PREFLIGHT_DATA_DIR", data_dir)
         .args(["audit", "verify"])
-        .stdin(Stdio::null())
+        .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     if let Some(file) = file {
         command.arg("--file").arg(file);

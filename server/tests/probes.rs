@@ -532,12 +532,20 @@ async fn targets_the_guard_refuses_are_field_errors_and_only_the_team_changes_pr
 }
 
 /// Waits (at most [`WAIT`]) until `check` holds.
-async fn wait_until<F, Fut>(what: &str, mut check: F)
+async fn wait_until<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let waited = tokio::time::timeout(WAIT, async {
+    wait_up_to(WAIT, what, check).await
+}
+
+async fn wait_up_to<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let waited = tokio::time::timeout(limit, async {
         while !check().await {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -1276,7 +1284,10 @@ async fn a_probe_going_down_opens_its_incident_as_its_result_is_written(backend:
     let events: Vec<String> = deliveries(&server).await.into_iter().map(|(_, event, _)| event).collect();
     assert_eq!(events, ["trigger", "recovery"]);
     let mut heard = 0;
-    while let Ok(update) = live.try_recv() {
+    while let Ok(event) = live.try_recv() {
+        let app::backend::live_updates::LiveEvent::Probe(update) = event else {
+            panic!("{event:?}: nothing was missed")
+        };
         assert_eq!(update.service_id, service);
         heard += 1;
     }
@@ -1458,4 +1469,208 @@ async fn the_organisations_probes_are_listed_worst_first_a_page_at_a_time(backen
         .unwrap();
     let (_, all) = call(&server, &org.viewer, "/api/probes/org", &[]).await;
     assert_eq!(names(&all), ["Beta", "Alpha"]);
+}
+
+/// Two replicas on one PostgreSQL database: a live page open on one hears
+/// of the checks the other runs, and when its relay's connection is cut it
+/// is told to fetch everything, then hears the next checks again.
+#[test]
+fn a_live_page_on_one_replica_hears_the_checks_of_another() {
+    support::run_test("a_live_page_on_one_replica_hears_the_checks_of_another", async {
+        use app::backend::live_updates;
+        use tokio_util::sync::CancellationToken;
+
+        let (a, test_db) = TestServer::for_backend(Backend::Postgres).await;
+        let (org, service) = service(&a).await;
+        allow_loopback(&a).await;
+        let b =
+            TestServer::start(test_db.connect().await, &support::settings_for(&test_db.url, test_db.data_dir())).await;
+        // Only replica B relays: A's page would hear A's checks anyway.
+        let stop = CancellationToken::new();
+        let relay = tokio::spawn(live_updates::relay(b.db.clone(), b.state.probe_updates.clone(), stop.clone()));
+        let listening = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            )
+            .fetch_one(a.db.pool())
+            .await
+            .unwrap()
+                == 1
+        };
+        wait_until("replica B listens", listening).await;
+
+        let engine = probes::start(a.state.clone(), fast("replica-a")).unwrap();
+        let open = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = format!("127.0.0.1:{}", open.local_addr().unwrap().port());
+        let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", target.as_str())];
+        assert_eq!(create_probe(&a, &org.lead, service, &fields).await.status(), 200);
+        let id = probe_id(&a, "Port").await;
+
+        // The service's page on B, as a browser opens it. A stream stays
+        // open longer than the usual client's 30 s for a whole response;
+        // each read below has its own limit.
+        let browser =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        b.sign_in_with(&browser, support::ADMIN_EMAIL, support::ADMIN_PASSWORD).await;
+        let stream = browser.get(b.url("/services/payments-api/probes/events")).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+        let mut page = Events { stream, text: String::new() };
+
+        check_now(&a, service, id).await;
+        assert_eq!(page.next_data().await, format!("data: {id}"), "B's page hears A's check");
+
+        // B's listening connection is cut: its pages are told to resync…
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .execute(a.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(page.next_data().await, "event: resync", "B's page is told it may have missed updates");
+        // …and hear the next checks once it listens again.
+        wait_until("replica B listens again", listening).await;
+        check_now(&a, service, id).await;
+        assert_eq!(page.next_data().await, format!("data: {id}"));
+
+        engine.stop().await;
+        stop.cancel();
+        relay.await.unwrap();
+    });
+}
+
+/// A server-sent event stream read as a page reads it.
+struct Events {
+    stream: reqwest::Response,
+    /// Received, not yet read.
+    text: String,
+}
+
+impl Events {
+    /// The first line of the next event that says something (keep-alive
+    /// comments skipped): `data: …` or `event: …`.
+    async fn next_data(&mut self) -> String {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                while let Some(end) = self.text.find("\n\n") {
+                    let event: String = self.text.drain(..end + 2).collect();
+                    if let Some(line) = event.lines().find(|l| l.starts_with("data:") || l.starts_with("event:")) {
+                        return line.to_string();
+                    }
+                }
+                let chunk = self.stream.chunk().await.unwrap().expect("the stream stays open");
+                self.text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .expect("an event arrives")
+    }
+}
+
+/// Three `preflight serve` processes share the probes of one PostgreSQL
+/// database through leases: each takes its share, no probe is checked twice
+/// in one interval, and when one process is killed (no chance to give its
+/// leases back) the others take its probes over once its leases lapse.
+#[test]
+fn three_processes_share_probes_and_take_over_from_a_killed_one() {
+    support::run_test("three_processes_share_probes_and_take_over_from_a_killed_one", async {
+        use std::collections::HashMap;
+
+        const PROBES: usize = 12;
+        const INTERVAL_MS: i64 = 10_000;
+        const LEASE_S: u64 = 6;
+
+        let (server, test_db) = TestServer::for_backend(Backend::Postgres).await;
+        let (org, service) = service(&server).await;
+        allow_loopback(&server).await;
+        let target = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = format!("127.0.0.1:{}", target.local_addr().unwrap().port());
+        for n in 0..PROBES {
+            let name = format!("Port {n}");
+            let fields = [
+                ("form[kind]", "tcp"),
+                ("form[name]", name.as_str()),
+                ("form[target]", target.as_str()),
+                ("form[interval_secs]", "10"),
+            ];
+            assert_eq!(create_probe(&server, &org.lead, service, &fields).await.status(), 200);
+        }
+        let lease = LEASE_S.to_string();
+        let extra = [("PREFLIGHT_PROBE_LEASE_SECONDS", lease.as_str())];
+        let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let mut replicas: Vec<support::Replica> = dirs
+            .iter()
+            .map(|dir| support::Replica::start(&test_db.url, dir.path(), support::free_port(), &extra))
+            .collect();
+        // Lease owners are "<pid>-<random>".
+        let holders = || async {
+            let owners: Vec<(Option<String>,)> =
+                sqlx::query_as("SELECT lease_owner FROM probes WHERE deleted_at IS NULL")
+                    .fetch_all(server.db.pool())
+                    .await
+                    .unwrap();
+            let mut by_pid: HashMap<u32, usize> = HashMap::new();
+            for (owner,) in owners.into_iter() {
+                if let Some(pid) = owner.and_then(|o| o.split('-').next()?.parse().ok()) {
+                    *by_pid.entry(pid).or_default() += 1;
+                }
+            }
+            by_pid
+        };
+        let pids: Vec<u32> = replicas.iter().map(|r| r.0.id()).collect();
+        let fair = || async {
+            let held = holders().await;
+            pids.iter().all(|pid| held.get(pid) == Some(&(PROBES / 3)))
+        };
+        // Processes start, lease, rebalance and reach their slots (every
+        // 10 s) in their own time: these waits are generous.
+        let long = Duration::from_secs(60);
+        wait_up_to(long, "each process holds a third of the probes", fair).await;
+        let checked_since = |since: i64| {
+            let db = server.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM probes WHERE deleted_at IS NULL AND last_check_at >= $1",
+                )
+                .bind(since)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+            }
+        };
+        wait_up_to(long, "every probe has been checked", || async { checked_since(0).await == PROBES as i64 }).await;
+
+        // Killed: it cannot give its leases back.
+        let killed = replicas.pop().unwrap();
+        let killed_pid = killed.0.id();
+        drop(killed);
+        let killed_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        let survivors = &pids[..2];
+        wait_up_to(long, "the survivors hold every probe", || async {
+            let held = holders().await;
+            !held.contains_key(&killed_pid)
+                && survivors.iter().map(|p| held.get(p).copied().unwrap_or(0)).sum::<usize>() == PROBES
+        })
+        .await;
+        // Within a lease and an interval every probe is checked again.
+        wait_up_to(long, "every probe is checked after the kill", || async {
+            checked_since(killed_at).await == PROBES as i64
+        })
+        .await;
+
+        // No probe was checked twice in one interval: its checks fall on
+        // its slots, an interval apart, never two in one.
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM probes ORDER BY id").fetch_all(server.db.pool()).await.unwrap();
+        for id in ids {
+            let mut checks = app::backend::probe_runs::checks(&server.db, id, 0, i64::MAX).await.unwrap();
+            checks.sort_by_key(|c| c.at_ms);
+            assert!(checks.len() >= 2, "probe {id}: {} checks", checks.len());
+            for pair in checks.windows(2) {
+                let gap = pair[1].at_ms - pair[0].at_ms;
+                assert!(gap >= INTERVAL_MS / 2, "probe {id} was checked twice in one interval ({gap} ms apart)");
+            }
+        }
+        drop(replicas);
+    });
 }

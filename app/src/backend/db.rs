@@ -77,6 +77,8 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     target: String,
+    /// The URL as given (with its password), for [`Db::listener`].
+    url: std::sync::Arc<str>,
 }
 
 impl Db {
@@ -121,7 +123,7 @@ impl Db {
             // Persistent per database file; a no-op once set.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(connect_err)?;
         }
-        Ok(Db { pool, backend, target })
+        Ok(Db { pool, backend, target, url: options.url.as_str().into() })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -130,6 +132,13 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A connection of its own for PostgreSQL's `LISTEN` (the pool's
+    /// connections come and go; a listener must stay). It reconnects by
+    /// itself after a drop.
+    pub async fn listener(&self) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+        sqlx::postgres::PgListener::connect(&self.url).await
     }
 
     /// Where the database is, safe to print (passwords removed).

@@ -22,6 +22,7 @@ pub mod housekeeping;
 pub mod instance_settings;
 pub mod items;
 pub mod live_proofs;
+pub mod live_updates;
 pub mod lookup_cache;
 pub mod mail;
 pub mod mfa;

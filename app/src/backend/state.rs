@@ -17,10 +17,6 @@ use super::throttle::LoginPolicy;
 use super::Db;
 use crate::error::AppError;
 
-/// Probe updates a slow live page may fall behind by before it is told it
-/// missed some (it then fetches everything again).
-const PROBE_UPDATES_BUFFER: usize = 1024;
-
 /// Shared application state: one pointer, so the many copies a request
 /// makes (every context lookup and middleware clones it) cost a reference
 /// count, not a copy of the options' strings. Handed to `leptos_routes`,
@@ -56,8 +52,9 @@ pub struct State {
     /// Woken when someone changes a probe here, so the engine picks the
     /// change up at once rather than at its next sync.
     pub probes_changed: Arc<tokio::sync::Notify>,
-    /// Probes with new results, for live pages (server-sent events).
-    pub probe_updates: tokio::sync::broadcast::Sender<super::probe_runs::ProbeUpdate>,
+    /// Probes with new results, for live pages (server-sent events), also
+    /// those other replicas checked (see `live_updates`).
+    pub probe_updates: super::live_updates::LiveUpdates,
     /// Cancelled when the server starts shutting down, so long-lived
     /// responses (event streams) end and the drain does not wait for them.
     pub shutdown: tokio_util::sync::CancellationToken,
@@ -110,7 +107,7 @@ impl AppState {
             lookups,
             outbound: outbound::Guard::default(),
             probes_changed: Arc::default(),
-            probe_updates: tokio::sync::broadcast::channel(PROBE_UPDATES_BUFFER).0,
+            probe_updates: Default::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             has_users: Arc::default(),
         }))

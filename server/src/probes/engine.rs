@@ -363,10 +363,7 @@ impl Engine {
                     }
                     updates.sort_by_key(|u| (u.service_id, u.probe_id));
                     updates.dedup();
-                    for update in updates {
-                        // No page listening is not an error.
-                        let _ = live.send(update);
-                    }
+                    live.publish(&db, &updates).await;
                     Ok(())
                 }
                 Err(e) => Err((e, batch)),

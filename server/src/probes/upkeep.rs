@@ -37,9 +37,7 @@ pub async fn round(state: &AppState, raw_keep: Duration) -> Result<Rolled, sqlx:
     let now = state.clock.now_millis();
     let moved = alerts::evaluate(&state.db, None, now).await?;
     // Pages showing these probes list their incidents again.
-    for update in moved.probes {
-        let _ = state.probe_updates.send(update);
-    }
+    state.probe_updates.publish(&state.db, &moved.probes).await;
     live_proofs::sweep(&state.db, now).await?;
     let before = now - raw_keep.as_millis() as i64;
     for _ in 0..PRUNE_BATCHES {

@@ -400,6 +400,55 @@ impl TestServer {
     }
 }
 
+/// A `preflight serve` process (this build's binary) on `port`, killed
+/// on drop; `extra` adds settings.
+pub struct Replica(pub std::process::Child);
+
+impl Replica {
+    pub fn start(url: &str, data_dir: &std::path::Path, port: u16, extra: &[(&str, &str)]) -> Replica {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PREFLIGHT_DATABASE_URL", url)
+            .env("PREFLIGHT_DATA_DIR", data_dir)
+            .env("PREFLIGHT_ADDR", format!("127.0.0.1:{port}"))
+            .env("PREFLIGHT_LOG_LEVEL", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null());
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        Replica(command.spawn().expect("start preflight"))
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits (60 s at most) until the server at `base` answers `/readyz`.
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "{base} did not become ready");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Every test request gives up after this long, so a hang fails the test
 /// that hung, by name, instead of stalling the whole run.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
