@@ -18,8 +18,10 @@ Measures, in order:
   --bench scoring`: the pure readiness rules, no I/O).
 * the readiness workflow at 1,000 services (bench_readiness.py), `preflight
   audit verify` over 1,000,000 entries (bench_audit.py) and the evidence
-  dossier of a service with 1 GiB of evidence (bench_dossier.py); each also
-  alone with --readiness-only, --audit-only or --dossier-only.
+  dossier of a service with 1 GiB of evidence (bench_dossier.py) and 5,000
+  live probes every 10 s against a loopback target (bench_probes.py); each
+  also alone with --readiness-only, --audit-only, --dossier-only or
+  --probes-only.
 
 The server runs with the per-address sign-in budget raised to its maximum
 (all load comes from 127.0.0.1), so sign-ins really hash instead of being
@@ -29,6 +31,7 @@ answered 429 by the token bucket.
 """
 import bench_audit
 import bench_dossier
+import bench_probes
 import bench_readiness
 import argparse
 import os
@@ -409,6 +412,29 @@ def dossier_rows(args, data_dir, email, password) -> list:
         stop(proc)
 
 
+def probe_rows(args, email, password) -> list:
+    """5,000 probes on a database of their own (bench_probes.py)."""
+    data_dir = tempfile.mkdtemp(prefix="preflight-bench-probes-")
+    try:
+        subprocess.run(
+            [args.bin, "create-admin", "--name", "Bench", "--email", email],
+            env={"PREFLIGHT_DATA_DIR": data_dir, "PATH": os.environ["PATH"], "PREFLIGHT_LOG_LEVEL": "warn"},
+            input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL,
+        )
+        port = free_port()
+        proc = start(args.bin, args.site_root, data_dir, port)
+        wait_ready(port, proc)
+        try:
+            return bench_probes.run(
+                port, sign_in(port, email, password), proc.pid, RssSampler, args.probe_minutes, args.hang_minutes,
+                db_path=os.path.join(data_dir, "preflight.db"),
+            )
+        finally:
+            stop(proc)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -422,6 +448,9 @@ def main():
     ap.add_argument("--readiness-only", action="store_true", help="only the readiness workflow at 1,000 services")
     ap.add_argument("--audit-only", action="store_true", help="only `preflight audit verify` over 1,000,000 entries")
     ap.add_argument("--dossier-only", action="store_true", help="only the evidence dossier of a service with 1 GiB of evidence")
+    ap.add_argument("--probes-only", action="store_true", help="only 5,000 live probes every 10 s")
+    ap.add_argument("--probe-minutes", type=int, default=10, help="minutes of 5,000 healthy probes")
+    ap.add_argument("--hang-minutes", type=int, default=5, help="minutes with 20 %% of the targets hanging")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk not found (apt-get install wrk, or run `make bench`)")
@@ -441,6 +470,9 @@ def main():
         hash_params = argon2_params(data_dir)
         if args.dossier_only:
             print("\n".join(dossier_rows(args, data_dir, email, password)))
+            return
+        if args.probes_only:
+            print("\n".join(probe_rows(args, email, password)))
             return
         if args.readiness_only:
             port = free_port()
@@ -488,6 +520,7 @@ def main():
         finally:
             stop(proc)
         dossier = dossier_rows(args, data_dir, email, password)
+        probes = probe_rows(args, email, password)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -515,6 +548,7 @@ def main():
         *readiness_rows,
         *audit_rows,
         *dossier,
+        *probes,
     ]
     loads = {"/": page, "/login": login_page, "/healthz": health, "sign-in": logins, "/ during flood": page_flood}
     if any(stats["non2xx"] for stats in loads.values()):
