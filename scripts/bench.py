@@ -30,6 +30,7 @@ answered 429 by the token bucket.
     scripts/bench.py --bin PATH --site-root PATH [--duration 10] [--flood-rate 1000]
 """
 import bench_audit
+from bench_every import Every
 import bench_dossier
 import bench_probes
 import bench_readiness
@@ -43,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -213,25 +213,15 @@ def rss_mib(pid) -> float:
     return float("nan")
 
 
-class RssSampler:
+class RssSampler(Every):
     """Samples a process's RSS in the background; `peak` is the largest seen."""
 
     def __init__(self, pid, every=0.2):
-        self.pid, self.every, self.peak = pid, every, rss_mib(pid)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(every)
+        self.pid, self.peak = pid, rss_mib(pid)
 
-    def _run(self):
-        while not self._stop.wait(self.every):
-            self.peak = max(self.peak, rss_mib(self.pid))
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def tick(self):
+        self.peak = max(self.peak, rss_mib(self.pid))
 
 
 def argon2_params(data_dir) -> str:

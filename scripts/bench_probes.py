@@ -26,6 +26,7 @@ import time
 import urllib.request
 
 import bench_readiness
+from bench_every import Every
 
 SERVICES = 100
 PROBES_PER_SERVICE = 50
@@ -162,32 +163,22 @@ def create_probes(client, target_port, service_ids):
     return n
 
 
-class PagePoller:
+class PagePoller(Every):
     """GET / and /probes, signed in, one after the other every 200 ms."""
 
     def __init__(self, client):
+        super().__init__(0.2)
         self.client = client
         self.times = {"/": [], "/probes": []}
         self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
-        while not self._stop.wait(0.2):
-            for path in self.times:
-                started = time.perf_counter()
-                status, _ = self.client.request("GET", path)
-                self.times[path].append((time.perf_counter() - started) * 1000)
-                if status != 200:
-                    self.errors += 1
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def tick(self):
+        for path in self.times:
+            started = time.perf_counter()
+            status, _ = self.client.request("GET", path)
+            self.times[path].append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                self.errors += 1
 
 
 def pct(values, q):

@@ -26,6 +26,9 @@ struct BuildLabels {
     version: &'static str,
 }
 
+/// Bucket bounds of every histogram of seconds here (1 ms to 10 s).
+const SECONDS_BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
 /// The probe engine's figures. Cheap to clone (the handles share their
 /// values); [`Metrics::new`] registers one set, and an engine started
 /// without it (tests) counts into an unregistered set.
@@ -39,10 +42,7 @@ pub struct ProbeMetrics {
 
 impl Default for ProbeMetrics {
     fn default() -> Self {
-        ProbeMetrics {
-            drift: Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
-            checks: Counter::default(),
-        }
+        ProbeMetrics { drift: Histogram::new(SECONDS_BUCKETS), checks: Counter::default() }
     }
 }
 
@@ -59,9 +59,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("preflight");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests answered, by route and status class", requests.clone());
-        let durations = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
-        });
+        let durations = Family::<RequestLabels, Histogram>::new_with_constructor(|| Histogram::new(SECONDS_BUCKETS));
         registry.register(
             "http_request_duration_seconds",
             "Time to answer HTTP requests, by route and status class",

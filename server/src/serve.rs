@@ -153,13 +153,10 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let config = crate::probes::EngineConfig {
         raw_keep: settings.probe_raw_keep,
         upkeep_every: settings.probe_upkeep_every,
-        lease: settings.probe_lease,
-        // Leases are renewed at every sync: three syncs to a lease, so one
-        // slow round never lets a live replica's probes go.
-        sync_every: (settings.probe_lease / 3).min(Duration::from_secs(5)),
         metrics: metrics.probes.clone(),
         ..Default::default()
-    };
+    }
+    .with_lease(settings.probe_lease);
     let probes = crate::probes::start(state.clone(), config).map_err(ServeError::Probes)?;
     let housekeeping = tokio::spawn(housekeeping_loop(state.clone()));
     let figures = tokio::spawn(figures_loop(state.clone()));

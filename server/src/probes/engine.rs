@@ -58,6 +58,15 @@ pub struct EngineConfig {
     pub metrics: ProbeMetrics,
 }
 
+impl EngineConfig {
+    /// Leases of `lease`, renewed at every sync: three syncs to a lease
+    /// (at most 5 s apart), so one slow round never lets a live replica's
+    /// probes go.
+    pub fn with_lease(self, lease: Duration) -> EngineConfig {
+        EngineConfig { lease, sync_every: (lease / 3).min(Duration::from_secs(5)), ..self }
+    }
+}
+
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
