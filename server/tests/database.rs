@@ -15,6 +15,7 @@ both_backends!(
     a_failing_migration_changes_nothing,
     an_edited_migration_stops_start_up,
     a_newer_schema_is_refused,
+    an_optional_float_binds_empty_then_filled_on_one_connection,
 );
 watched!(sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout);
 
@@ -84,4 +85,30 @@ async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
     assert_eq!(busy, 5000);
     let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(db.pool()).await.unwrap();
     assert_eq!(sync, 1, "synchronous = NORMAL");
+}
+
+/// sqlx 0.8.6's Any driver declared a missing `f64` as a 4-byte float, and
+/// PostgreSQL keeps the declared type with the prepared statement: the
+/// first run of a statement with no value made every later run with one
+/// fail ("incorrect binary data format"). That stopped the probe writer the
+/// first time an HTTP probe's state (no error rate) was written before a
+/// metrics probe's. Fixed in vendor/sqlx-core (see its PATCH.md).
+async fn an_optional_float_binds_empty_then_filled_on_one_connection(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let mut conn = db.pool().acquire().await.unwrap();
+    sqlx::query("CREATE TABLE floats (id BIGINT NOT NULL, value DOUBLE PRECISION)").execute(&mut *conn).await.unwrap();
+    let values = [None, Some(0.25), None, Some(-1.5e300)];
+    for (id, value) in values.iter().enumerate() {
+        // The same text each time: one prepared statement, reused.
+        sqlx::query("INSERT INTO floats (id, value) VALUES ($1, COALESCE($2, NULL))")
+            .bind(id as i64)
+            .bind(*value)
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("value {value:?}: {e}"));
+    }
+    let stored: Vec<Option<f64>> =
+        sqlx::query_scalar("SELECT value FROM floats ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(stored, values);
 }
