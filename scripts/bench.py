@@ -35,6 +35,7 @@ import bench_dossier
 import bench_probes
 import bench_readiness
 import argparse
+import glob
 import os
 import re
 import shutil
@@ -388,6 +389,29 @@ def scoring_bench() -> str:
     return line.split(": ", 1)[1]
 
 
+def storage_rows(probes: int) -> list:
+    """A simulated year of probes every 20 s through the real writer,
+    retention and rollups (app/benches/probe_storage.rs): `probes` on
+    SQLite, and at most 100 on PostgreSQL (each statement is a round trip
+    there, so 1,000 would take half an hour; the figure is per probe)."""
+    def bench(count):
+        return ["cargo", "bench", "--quiet", "-p", "app", "--features", "ssr", "--bench", "probe_storage", "--",
+                "--probes", str(count)]
+    runs = [("SQLite", probes, bench(probes))]
+    if glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pg = min(probes, 100)
+        runs.append(("PostgreSQL", pg, ["scripts/with-postgres.sh", "bash", "-c",
+                                        " ".join(bench(pg)) + ' --database-url "$PREFLIGHT_TEST_POSTGRES_URL"']))
+    rows = []
+    for backend, count, command in runs:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        line = next(l for l in out.splitlines() if l.startswith("probe storage"))
+        figure, detail = line.split(": ", 2)[2].split(" (", 1)
+        rows.append(f"| database size after a simulated year, {count:,} probes every 20 s, {backend} | "
+                    f"{figure} ({detail} | <= 3 MB per probe-year |")
+    return rows
+
+
 def dossier_rows(args, data_dir, email, password) -> list:
     """The evidence dossier bench on a server of its own (uploads of 25 MiB
     allowed, a little over the default limit's edge)."""
@@ -441,12 +465,17 @@ def main():
     ap.add_argument("--probes-only", action="store_true", help="only 5,000 live probes every 10 s")
     ap.add_argument("--probe-minutes", type=int, default=10, help="minutes of 5,000 healthy probes")
     ap.add_argument("--hang-minutes", type=int, default=5, help="minutes with 20 %% of the targets hanging")
+    ap.add_argument("--storage-only", action="store_true", help="only the database size after a simulated year of probes")
+    ap.add_argument("--storage-probes", type=int, default=1000, help="probes in the simulated year (SQLite takes ~25 min at 1,000)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk not found (apt-get install wrk, or run `make bench`)")
 
     if args.audit_only:
         print("\n".join(bench_audit.run(args.bin)))
+        return
+    if args.storage_only:
+        print("\n".join(storage_rows(args.storage_probes)))
         return
     data_dir = tempfile.mkdtemp(prefix="preflight-bench-")
     try:
@@ -516,6 +545,7 @@ def main():
 
     scoring = scoring_bench()
     audit_rows = bench_audit.run(args.bin)
+    storage = storage_rows(args.storage_probes)
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     ratio = page_flood["p99"] / page["p99"]
     lines = [
@@ -539,6 +569,7 @@ def main():
         *audit_rows,
         *dossier,
         *probes,
+        *storage,
     ]
     loads = {"/": page, "/login": login_page, "/healthz": health, "sign-in": logins, "/ during flood": page_flood}
     if any(stats["non2xx"] for stats in loads.values()):

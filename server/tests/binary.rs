@@ -122,6 +122,14 @@ fn sigterm_drains_and_exits_cleanly() {
         out
     };
     assert!(request("GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200"));
+    // Transparent huge pages are off for the server (main.rs says why);
+    // kernels since 5.0 show it in /proc.
+    if cfg!(target_os = "linux") {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", running.0.id())).unwrap();
+        if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+        }
+    }
     // Secrets in the query string, cookies, Authorization and the body must not reach the log.
     let answer = request(
         "POST /api/system/status?token=SECRET-QUERY HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
