@@ -9,15 +9,15 @@
 //! kept 7 days) and `probe_rollups::roll` (hourly and daily rollups, stored
 //! uptime windows). Only the clock is moved (and on PostgreSQL the probe
 //! tables are vacuumed once a simulated day, standing in for autovacuum,
-//! which would have run a thousand times in that day). Checks are realistic rather
-//! than uniform: log-normal latencies around a median of each probe's own,
-//! outages of 1 to 60 checks now and then (timeouts, 503s, refused
-//! connections), and one probe in ten a metrics probe whose checks carry
-//! request and error counts (16-byte records instead of 8).
+//! which would have run a thousand times in that day). Checks are
+//! realistic rather than uniform: log-normal latencies around a median of
+//! each probe's own, outages of 1 to 60 checks now and then (timeouts,
+//! 503s, refused connections), and one probe in ten a metrics probe whose
+//! checks carry request and error counts (16-byte records instead of 8).
 //!
 //! Prints one line for `make bench`:
 //!
-//!     probe storage (SQLite): 1000 probes every 20 s for 365 days: 2.31 MB per probe-year (…)
+//!     probe storage (SQLite): 1000 probes every 20 s for 365 days: 2.30 MB per probe-year (…)
 //!
 //! Options (after `--`): `--probes N` (1000), `--days N` (365),
 //! `--interval S` (20), `--database-url URL` (a new SQLite file in a
