@@ -80,25 +80,30 @@ pub async fn roll(db: &Db, now: i64) -> Result<Rolled, sqlx::Error> {
     Ok(rolled)
 }
 
+/// Probe ids in ranges of [`CHUNK`], `(after, up_to]`, covering every probe
+/// there is: the unit of work of each statement over all probes.
+async fn probe_id_ranges(conn: &mut AnyConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(conn).await?;
+    Ok((0..last).step_by(CHUNK as usize).map(|after| (after, after + CHUNK)).collect())
+}
+
 /// Deletes hourly rows that started before `before`, [`CHUNK`] probes per
 /// statement. Rows are found through the key, one seek per probe (there is
 /// no index by time, see migration 0017), so a call that finds nothing to
 /// delete costs a few milliseconds at thousands of probes.
 async fn prune_hours(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
-    let last_probe: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(&mut *conn).await?;
-    let (mut from, mut pruned) = (0, 0);
-    while from < last_probe {
+    let mut pruned = 0;
+    for (after, up_to) in probe_id_ranges(conn).await? {
         pruned += sqlx::query(
             "DELETE FROM probe_rollups WHERE span = 'hour' AND start_at < $1
                AND probe_id IN (SELECT id FROM probes WHERE id > $2 AND id <= $3)",
         )
         .bind(before)
-        .bind(from)
-        .bind(from + CHUNK)
+        .bind(after)
+        .bind(up_to)
         .execute(&mut *conn)
         .await?
         .rows_affected();
-        from += CHUNK;
     }
     Ok(pruned)
 }
@@ -188,9 +193,7 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
     if day + DAY_MS > hours_done {
         return Ok(None);
     }
-    let last_probe: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(&mut *conn).await?;
-    let mut from = 0;
-    while from < last_probe {
+    for (after, up_to) in probe_id_ranges(conn).await? {
         let rows: Vec<RollupRow> = sqlx::query_as(
             "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
              WHERE span = 'hour' AND start_at >= $1 AND start_at < $2
@@ -199,8 +202,8 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
         )
         .bind(day)
         .bind(day + DAY_MS)
-        .bind(from)
-        .bind(from + CHUNK)
+        .bind(after)
+        .bind(up_to)
         .fetch_all(&mut *conn)
         .await?;
         let mut days: Vec<(i64, Rollup)> = Vec::new();
@@ -213,7 +216,6 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
             }
         }
         insert(conn, "day", day, &days).await?;
-        from += CHUNK;
     }
     Ok(advance(conn, "day", Some(day), day + DAY_MS).await?.then_some(day))
 }
@@ -329,11 +331,8 @@ async fn refresh_windows(conn: &mut AnyConnection, until: i64) -> Result<(), sql
         days("checks", &y),
         days("failures", &y),
     );
-    let last_probe: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM probes").fetch_one(&mut *conn).await?;
-    let mut from = 0;
-    while from < last_probe {
-        sqlx::query(&sql).bind(until).bind(today).bind(from).bind(from + CHUNK).execute(&mut *conn).await?;
-        from += CHUNK;
+    for (after, up_to) in probe_id_ranges(conn).await? {
+        sqlx::query(&sql).bind(until).bind(today).bind(after).bind(up_to).execute(&mut *conn).await?;
     }
     Ok(())
 }
