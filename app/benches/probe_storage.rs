@@ -7,7 +7,7 @@
 //! state on the probe row), and after each simulated day the upkeep's own
 //! calls run at that day's clock: `probe_runs::prune_blocks` (raw checks
 //! kept 7 days) and `probe_rollups::roll` (hourly and daily rollups, stored
-//! uptime windows). Only the clock is moved (and on PostgreSQL the probe
+//! uptime windows, hours archived a day per row after a week). Only the clock is moved (and on PostgreSQL the probe
 //! tables are vacuumed once a simulated day, standing in for autovacuum,
 //! which would have run a thousand times in that day). Checks are
 //! realistic rather than uniform: log-normal latencies around a median of
@@ -216,7 +216,18 @@ url = "https://service-{service}.example.com/health/{n}"
 }
 
 /// Bytes used by the probe tables and their indexes, and by the whole database.
-async fn sizes(db: &Db) -> (i64, i64, i64) {
+struct Sizes {
+    /// Raw checks (`probe_blocks`).
+    blocks: i64,
+    /// Hourly and daily rows (`probe_rollups`).
+    rollups: i64,
+    /// Archived hours (`probe_hour_archive`).
+    archive: i64,
+    /// The whole database.
+    total: i64,
+}
+
+async fn sizes(db: &Db) -> Sizes {
     match db.backend() {
         Backend::Sqlite => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.pool()).await.expect("checkpoint");
@@ -234,7 +245,12 @@ async fn sizes(db: &Db) -> (i64, i64, i64) {
                     .fetch_one(db.pool())
                     .await
                     .expect("page count");
-            (of("'probe_blocks'").await, of("'probe_rollups'").await, file)
+            Sizes {
+                blocks: of("'probe_blocks'").await,
+                rollups: of("'probe_rollups'").await,
+                archive: of("'probe_hour_archive'").await,
+                total: file,
+            }
         }
         Backend::Postgres => {
             sqlx::query("VACUUM ANALYZE").execute(db.pool()).await.expect("vacuum");
@@ -248,7 +264,12 @@ async fn sizes(db: &Db) -> (i64, i64, i64) {
                 .fetch_one(db.pool())
                 .await
                 .expect("database size");
-            (of("probe_blocks").await, of("probe_rollups").await, database)
+            Sizes {
+                blocks: of("probe_blocks").await,
+                rollups: of("probe_rollups").await,
+                archive: of("probe_hour_archive").await,
+                total: database,
+            }
         }
     }
 }
@@ -269,7 +290,7 @@ async fn run(options: Options) {
     migrations::migrate(&db).await.expect("migrations");
     let mut rng = SmallRng::seed_from_u64(2026);
     let mut sims = create_probes(&db, options.probes, options.interval_s, &mut rng).await;
-    let (blocks_before, rollups_before, total_before) = sizes(&db).await;
+    let before = sizes(&db).await;
 
     let interval_ms = i64::from(options.interval_s) * 1000;
     let started = Instant::now();
@@ -294,7 +315,7 @@ async fn run(options: Options) {
         while probe_runs::prune_blocks(&db, now - RAW_KEEP_MS, PRUNE_BATCH).await.expect("prune") == PRUNE_BATCH {}
         loop {
             let rolled = probe_rollups::roll(&db, now).await.expect("roll");
-            if rolled.hours == 0 && rolled.days == 0 {
+            if rolled.hours == 0 && rolled.days == 0 && rolled.archived == 0 {
                 break;
             }
         }
@@ -303,27 +324,32 @@ async fn run(options: Options) {
         // day, but this day passed in a fraction of a second: vacuum as it
         // would have by now. (SQLite reuses freed pages at once.)
         if db.backend() == Backend::Postgres {
-            sqlx::query("VACUUM probe_blocks, probe_rollups").execute(db.pool()).await.expect("vacuum");
+            sqlx::query("VACUUM probe_blocks, probe_rollups, probe_hour_archive")
+                .execute(db.pool())
+                .await
+                .expect("vacuum");
         }
     }
     let elapsed = started.elapsed();
-    let (blocks, rollups, total) = sizes(&db).await;
+    let after = sizes(&db).await;
     let probe_years = options.probes as f64 * options.days as f64 / 365.0;
     let mb = |bytes: i64| bytes as f64 / 1e6;
     let per = |bytes: i64| mb(bytes) / probe_years;
     println!(
         "probe storage ({}): {} probes every {} s for {} days: {:.2} MB per probe-year \
-         (raw checks of the last 7 days {:.2} MB, hourly and daily rollups {:.2} MB; database {:.1} MB, \
+         (raw checks of the last 7 days {:.2} MB, hourly and daily rows {:.2} MB, archived hours {:.2} MB; \
+         database {:.1} MB, \
          {:.1} MB of it before the first check; {} checks simulated in {:.0} s)",
         db.backend().name(),
         options.probes,
         options.interval_s,
         options.days,
-        per(total - total_before),
-        per(blocks - blocks_before),
-        per(rollups - rollups_before),
-        mb(total),
-        mb(total_before),
+        per(after.total - before.total),
+        per(after.blocks - before.blocks),
+        per(after.rollups - before.rollups),
+        per(after.archive - before.archive),
+        mb(after.total),
+        mb(before.total),
         checks,
         elapsed.as_secs_f64(),
     );

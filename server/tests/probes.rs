@@ -23,6 +23,7 @@ both_backends!(
     probes_export_and_import_as_toml_keeping_secrets,
     raw_checks_past_their_keeping_are_deleted_in_batches,
     checks_roll_up_into_hours_and_days_and_uptime_windows,
+    hourly_rollups_older_than_a_week_are_archived_a_day_per_row,
     alert_rules_open_remind_and_close_incidents_and_maintenance_silences_them,
     alert_deliveries_are_signed_retried_and_given_up,
     channels_rules_and_windows_are_managed_by_the_team_and_a_test_reaches_the_receiver,
@@ -618,6 +619,34 @@ fn assert_close(sketched: u64, exact: u64, what: &str) {
     assert!(sketched >= exact && sketched as f64 <= exact as f64 * 1.01, "{what}: sketch {sketched}, exact {exact}");
 }
 
+/// A service with a TCP probe "Port" on loopback (allowed), added by an
+/// admin: (service id, probe id).
+async fn port_probe(server: &TestServer) -> (i64, i64) {
+    let (_org, service) = service(server).await;
+    allow_loopback(server).await;
+    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
+    assert_eq!(create_probe(server, &server.client, service, &fields).await.status(), 200);
+    (service, probe_id(server, "Port").await)
+}
+
+/// Checks every `step` ms from `first` until `now`: every `fail_every`th
+/// (the first among them) times out, the rest take 1 to 200 ms, spread
+/// unevenly.
+fn spread_checks(first: i64, now: i64, step: i64, fail_every: i64) -> Vec<app::domain::probes::CheckRecord> {
+    use app::domain::probes::{CheckRecord, ErrorClass, Outcome};
+    (0..)
+        .map(|k: i64| (k, first + k * step))
+        .take_while(|(_, at)| *at < now)
+        .map(|(k, at)| CheckRecord {
+            at_ms: at,
+            duration_us: 1_000 + ((k * 7_919) % 199_000) as u32,
+            outcome: if k % fail_every == 0 { Outcome::Down(ErrorClass::Timeout) } else { Outcome::Up },
+            status_code: None,
+            traffic: None,
+        })
+        .collect()
+}
+
 async fn rollup(server: &TestServer, id: i64, span: &str, start: i64) -> Option<(i64, i64, Vec<u8>)> {
     sqlx::query_as(
         "SELECT checks, failures, latency FROM probe_rollups WHERE probe_id = $1 AND span = $2 AND start_at = $3",
@@ -630,38 +659,43 @@ async fn rollup(server: &TestServer, id: i64, span: &str, start: i64) -> Option<
     .unwrap()
 }
 
+/// Every chart window of probe `id` counts each of `records` in it once,
+/// whichever stored figures its buckets come from.
+async fn assert_charts_count_each_check_once(
+    server: &TestServer,
+    id: i64,
+    records: &[app::domain::probes::CheckRecord],
+    now: i64,
+) {
+    use app::backend::probe_rollups;
+    use app::domain::probes::chart::ChartWindow;
+    for window in ChartWindow::ALL {
+        let series = probe_rollups::series(&server.db, id, window, now).await.unwrap();
+        let from = window.from(now);
+        let expected = records.iter().filter(|r| r.at_ms >= from && r.at_ms <= now).count() as u64;
+        assert_eq!(series.buckets.iter().map(|b| b.checks).sum::<u64>(), expected, "{window:?}");
+        assert!(!series.traffic, "a TCP probe's error rate is its failed checks");
+    }
+}
+
 async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend) {
     use app::backend::probe_rollups::{self, GRACE_MS};
+    use app::domain::probes::archive;
     use app::domain::probes::blocks::{block_start, CheckRecord};
     use app::domain::probes::chart::ChartWindow;
-    use app::domain::probes::rollup::Sketch;
-    use app::domain::probes::status::{ErrorClass, Outcome};
+    use app::domain::probes::rollup::{Rollup, Sketch};
     const MINUTE: i64 = 60_000;
     const HOUR: i64 = 3_600_000;
     const DAY: i64 = 24 * HOUR;
 
     let (server, _db) = TestServer::for_backend(backend).await;
-    let (org, service) = service(&server).await;
-    allow_loopback(&server).await;
-    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
-    assert_eq!(create_probe(&server, &org.lead, service, &fields).await.status(), 200);
-    let id = probe_id(&server, "Port").await;
+    let (_, id) = port_probe(&server).await;
 
     // A check a minute for the last 50 hours: every tenth fails, the rest
     // take 1 to 200 ms, spread unevenly.
     let now = server.clock.now_millis();
     let first = block_start(now) - 50 * HOUR;
-    let records: Vec<CheckRecord> = (0..)
-        .map(|k: i64| (k, first + k * MINUTE))
-        .take_while(|(_, at)| *at < now)
-        .map(|(k, at)| CheckRecord {
-            at_ms: at,
-            duration_us: 1_000 + ((k * 7_919) % 199_000) as u32,
-            outcome: if k % 10 == 0 { Outcome::Down(ErrorClass::Timeout) } else { Outcome::Up },
-            status_code: None,
-            traffic: None,
-        })
-        .collect();
+    let records = spread_checks(first, now, MINUTE, 10);
     store_checks(&server, id, &records).await;
     // Before any rollup, uptime comes from the raw checks alone.
     let share = |from: i64| {
@@ -725,13 +759,7 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
     // Charts: every window counts each check once, whether it comes from
     // daily rows, hourly rows or raw blocks; a week's hourly bucket is
     // that hour's rollup.
-    for window in ChartWindow::ALL {
-        let series = probe_rollups::series(&server.db, id, window, now).await.unwrap();
-        let from = window.from(now);
-        let expected = records.iter().filter(|r| r.at_ms >= from && r.at_ms <= now).count() as u64;
-        assert_eq!(series.buckets.iter().map(|b| b.checks).sum::<u64>(), expected, "{window:?}");
-        assert!(!series.traffic, "a TCP probe's error rate is its failed checks");
-    }
+    assert_charts_count_each_check_once(&server, id, &records, now).await;
     let week = probe_rollups::series(&server.db, id, ChartWindow::Week, now).await.unwrap();
     let bucket = week.buckets.iter().find(|b| b.start == hour).expect("the hour's bucket");
     assert_eq!((bucket.checks, bucket.failures, bucket.error_rate), (60, 6, Some(0.1)));
@@ -740,24 +768,39 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
     exact.sort_unstable();
     assert_close(bucket.p95_us.unwrap(), exact_percentile(&exact, 0.95), "week bucket p95");
 
-    // Hourly rows go after their keeping; daily ones stay.
-    let old = block_start(now - probe_rollups::HOURS_KEPT_MS) - DAY;
-    for span in ["hour", "day"] {
-        sqlx::query(
-            "INSERT INTO probe_rollups (probe_id, span, start_at, checks, failures, degraded, latency)
-             SELECT probe_id, $1, $2, checks, failures, degraded, latency FROM probe_rollups
-             WHERE probe_id = $3 AND span = 'hour' AND start_at = $4",
-        )
-        .bind(span)
-        .bind(old)
+    // Archived hours go after their keeping (a whole day once its last
+    // hour is past it); daily rows stay.
+    let kept_from = now - probe_rollups::HOURS_KEPT_MS;
+    let old = kept_from - kept_from.rem_euclid(DAY) - DAY;
+    let hour_rollup = Rollup::of(in_hour(hour));
+    for day in [old - DAY, old, old + DAY] {
+        let packed = archive::pack(day, &[(day + 23 * HOUR, hour_rollup.clone())]);
+        sqlx::query("INSERT INTO probe_hour_archive (probe_id, day_at, data) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(day)
+            .bind(packed)
+            .execute(server.db.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO probe_rollups (probe_id, span, start_at, checks, failures, degraded, latency)
+         SELECT probe_id, 'day', $1, checks, failures, degraded, latency FROM probe_rollups
+         WHERE probe_id = $2 AND span = 'hour' AND start_at = $3",
+    )
+    .bind(old)
+    .bind(id)
+    .bind(hour)
+    .execute(server.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(probe_rollups::roll(&server.db, now).await.unwrap().pruned, 2);
+    let archived: Vec<i64> = sqlx::query_scalar("SELECT day_at FROM probe_hour_archive WHERE probe_id = $1")
         .bind(id)
-        .bind(hour)
-        .execute(server.db.pool())
+        .fetch_all(server.db.pool())
         .await
         .unwrap();
-    }
-    assert_eq!(probe_rollups::roll(&server.db, now).await.unwrap().pruned, 1);
-    assert!(rollup(&server, id, "hour", old).await.is_none());
+    assert_eq!(archived, [old + DAY], "the day whose last hour is still within the keeping stays");
     assert!(rollup(&server, id, "day", old).await.is_some());
 
     // Two replicas rolling at once write every row once.
@@ -777,6 +820,108 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
         }
     }
     assert_eq!(count().await, before);
+}
+
+async fn hourly_rollups_older_than_a_week_are_archived_a_day_per_row(backend: Backend) {
+    use app::backend::probe_rollups::{self, HOURS_RECENT_MS};
+    use app::domain::probes::archive;
+    use app::domain::probes::blocks::block_start;
+    use app::domain::probes::chart::ChartWindow;
+    use app::domain::probes::rollup::Rollup;
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    let (server, _db) = TestServer::for_backend(backend).await;
+    let (_, id) = port_probe(&server).await;
+
+    // A check every 10 minutes for 12 days, every seventh failing.
+    let now = server.clock.now_millis();
+    let first = block_start(now) - 12 * DAY;
+    let records = spread_checks(first, now, 10 * MINUTE, 7);
+    store_checks(&server, id, &records).await;
+    let between = |from: i64, until: i64| Rollup::of(records.iter().filter(|r| r.at_ms >= from && r.at_ms < until));
+
+    // Two replicas roll at once until nothing is left.
+    let mut archived = 0;
+    loop {
+        let (a, b) = tokio::join!(probe_rollups::roll(&server.db, now), probe_rollups::roll(&server.db, now));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        archived += a.archived + b.archived;
+        if a.hours + a.days + a.archived + b.hours + b.days + b.archived == 0 {
+            break;
+        }
+    }
+    let marks: std::collections::HashMap<String, i64> =
+        sqlx::query_as("SELECT span, done_until FROM probe_rollup_marks")
+            .fetch_all(server.db.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let (hours_done, days_done, archive_done) = (marks["hour"], marks["day"], marks["archive"]);
+
+    // Every whole day that ended 8 days before the hour mark (and is rolled
+    // into its daily row) is archived, once.
+    let first_day = first - first.rem_euclid(DAY);
+    let limit = days_done.min(hours_done - HOURS_RECENT_MS);
+    assert_eq!(archive_done, first_day + (limit - first_day).div_euclid(DAY) * DAY);
+    assert!(archived >= 3, "{archived} days archived");
+    assert_eq!(i64::from(archived), (archive_done - first_day) / DAY);
+    let days: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT day_at, data FROM probe_hour_archive WHERE probe_id = $1 ORDER BY day_at")
+            .bind(id)
+            .fetch_all(server.db.pool())
+            .await
+            .unwrap();
+    let expected_days: Vec<i64> = (0..i64::from(archived)).map(|d| first_day + d * DAY).collect();
+    assert_eq!(days.iter().map(|(day, _)| *day).collect::<Vec<_>>(), expected_days);
+    // Each archived hour is exactly the rollup of its checks.
+    for (day, data) in &days {
+        let hours = archive::unpack(*day, data).unwrap();
+        let with_checks = (0..24).filter(|h| between(day + h * HOUR, day + (h + 1) * HOUR).count > 0).count();
+        assert_eq!(hours.len(), with_checks, "day {day}");
+        for (start, rollup) in hours {
+            assert_eq!(rollup, between(start, start + HOUR), "hour {start}");
+        }
+    }
+    // Archived hours left the hourly rows; later hours stay there.
+    let hour_rows = |before: bool| {
+        let sql = if before {
+            "SELECT COUNT(*) FROM probe_rollups WHERE span = 'hour' AND start_at < $1"
+        } else {
+            "SELECT COUNT(*) FROM probe_rollups WHERE span = 'hour' AND start_at >= $1"
+        };
+        let pool = server.db.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).bind(archive_done).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(hour_rows(true).await, 0);
+    assert_eq!(hour_rows(false).await, (hours_done - archive_done) / HOUR);
+
+    // Charts count every check once, from daily rows, archived hours,
+    // hourly rows or raw checks; a 30-day bucket of archived hours is
+    // exactly their checks' rollup.
+    assert_charts_count_each_check_once(&server, id, &records, now).await;
+    let month = probe_rollups::series(&server.db, id, ChartWindow::Month, now).await.unwrap();
+    let start = first_day + DAY + 6 * HOUR;
+    assert!(start + 6 * HOUR <= archive_done, "the bucket is archived");
+    let bucket = month.buckets.iter().find(|b| b.start == start).expect("the archived bucket");
+    let exact = between(start, start + 6 * HOUR);
+    assert_eq!((bucket.checks, bucket.failures, bucket.p95_us), (exact.count, exact.failures, exact.percentile(0.95)));
+
+    // Uptime windows still add up to the raw shares.
+    let share = |from: i64| {
+        let rollup = between(from, now + 1);
+        rollup.uptime()
+    };
+    let until: i64 = sqlx::query_scalar("SELECT windows_until FROM probes WHERE id = $1")
+        .bind(id)
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap();
+    let uptime = probe_rollups::uptime(&server.db, &[id], now).await.unwrap()[&id];
+    assert_eq!((uptime.day, uptime.week), (share(until - DAY), share(until - 7 * DAY)));
+    assert_eq!((uptime.month, uptime.year), (share(first), share(first)));
 }
 
 async fn deliveries(server: &TestServer) -> Vec<(i64, String, String)> {
@@ -804,11 +949,7 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
     const MINUTE: i64 = 60_000;
 
     let (server, _db) = TestServer::for_backend(backend).await;
-    let (_org, service) = service(&server).await;
-    allow_loopback(&server).await;
-    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
-    assert_eq!(create_probe(&server, &server.client, service, &fields).await.status(), 200);
-    let id = probe_id(&server, "Port").await;
+    let (service, id) = port_probe(&server).await;
     let ada = Actor { id: 1, name: "Ada", client: None };
     let now = || server.clock.now_millis();
     let evaluate = || async { alerts::evaluate(&server.db, None, server.clock.now_millis()).await.unwrap().counts };
@@ -975,11 +1116,7 @@ async fn alert_deliveries_are_signed_retried_and_given_up(backend: Backend) {
     use server::probes::deliver;
 
     let (server, _db) = TestServer::for_backend(backend).await;
-    let (_org, service) = service(&server).await;
-    allow_loopback(&server).await;
-    let fields = [("form[kind]", "tcp"), ("form[name]", "Port"), ("form[target]", "127.0.0.1:9")];
-    assert_eq!(create_probe(&server, &server.client, service, &fields).await.status(), 200);
-    let id = probe_id(&server, "Port").await;
+    let (service, id) = port_probe(&server).await;
     let ada = Actor { id: 1, name: "Ada", client: None };
     let now = server.clock.now_millis();
     let target = receiver().await;

@@ -15,13 +15,20 @@
 //! Uptime read by pages is the stored windows plus the raw checks since
 //! `windows_until` ([`uptime`]): exact to the last check, and never more
 //! than one hour of raw blocks per probe in the normal case.
+//!
+//! Hourly rows are summed in SQL for the 24-hour and 7-day windows only.
+//! Once their day is older than that ([`HOURS_RECENT_MS`]), a day's hours
+//! are packed into one archive row per probe (`probe_hour_archive`, see
+//! [`crate::domain::probes::archive`]), which the 30-day chart reads: a
+//! year of hours takes a third of the room 24 rows a day took.
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
 use super::Db;
 use crate::domain::probes::alerts::Maintenance;
+use crate::domain::probes::archive;
 use crate::domain::probes::blocks::{block_start, decode, BLOCK_MS};
 use crate::domain::probes::chart::{Bucket, ChartWindow, Series};
 use crate::domain::probes::rollup::{Rollup, Sketch};
@@ -32,8 +39,13 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 /// How long after its end an hour is rolled up: a check that started in it
 /// may still be running or waiting for the engine's next write.
 pub const GRACE_MS: i64 = 5 * 60_000;
-/// Hourly rollups are kept this long; daily ones for good.
+/// Hourly rollups are kept this long (as rows, then archived); daily ones
+/// for good.
 pub const HOURS_KEPT_MS: i64 = 400 * DAY_MS;
+/// Hourly rows are archived once their day ended this long before the hour
+/// mark: the 7-day window summed from them, and a day more, so a replica
+/// refreshing windows at a slightly older mark still finds its hours.
+pub const HOURS_RECENT_MS: i64 = 8 * DAY_MS;
 /// Probes per statement.
 const CHUNK: i64 = 500;
 /// Rows per INSERT. sqlx looks each SQLite parameter up by name, which costs
@@ -44,6 +56,9 @@ const INSERT_ROWS: usize = 64;
 /// Hours rolled per call at most, so one call stays short after a long
 /// stop (the next minute's call goes on).
 const HOURS_PER_CALL: usize = 48;
+/// Days archived per call at most (after an upgrade, a year of hourly rows
+/// is archived a week a minute).
+const DAYS_PER_CALL: u32 = 7;
 
 /// What one [`roll`] did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -52,13 +67,15 @@ pub struct Rolled {
     pub hours: u32,
     /// Days rolled up.
     pub days: u32,
-    /// Hourly rollups deleted after their keeping.
+    /// Days whose hourly rows were archived.
+    pub archived: u32,
+    /// Archived days deleted after the hours' keeping.
     pub pruned: u64,
 }
 
 /// Rolls up every hour and day that has finished by `now`, refreshes the
-/// stored uptime windows when anything was rolled, and deletes hourly rows
-/// past their keeping.
+/// stored uptime windows when anything was rolled, archives hourly rows
+/// past [`HOURS_RECENT_MS`], and deletes archived hours past their keeping.
 pub async fn roll(db: &Db, now: i64) -> Result<Rolled, sqlx::Error> {
     let mut rolled = Rolled::default();
     let mut conn = db.pool().acquire().await?;
@@ -76,7 +93,8 @@ pub async fn roll(db: &Db, now: i64) -> Result<Rolled, sqlx::Error> {
             refresh_windows(&mut conn, until).await?;
         }
     }
-    rolled.pruned = prune_hours(&mut conn, now - HOURS_KEPT_MS).await?;
+    rolled.archived = archive_hours(&mut conn).await?;
+    rolled.pruned = prune_archive(&mut conn, now - HOURS_KEPT_MS).await?;
     Ok(rolled)
 }
 
@@ -87,18 +105,18 @@ async fn probe_id_ranges(conn: &mut AnyConnection) -> Result<Vec<(i64, i64)>, sq
     Ok((0..last).step_by(CHUNK as usize).map(|after| (after, after + CHUNK)).collect())
 }
 
-/// Deletes hourly rows that started before `before`, [`CHUNK`] probes per
-/// statement. Rows are found through the key, one seek per probe (there is
-/// no index by time, see migration 0017), so a call that finds nothing to
-/// delete costs a few milliseconds at thousands of probes.
-async fn prune_hours(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
+/// Deletes archived days whose hours all started before `before`,
+/// [`CHUNK`] probes per statement. Rows are found through the key, one
+/// seek per probe (there is no index by time), so a call that finds
+/// nothing to delete costs a few milliseconds at thousands of probes.
+async fn prune_archive(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
     let mut pruned = 0;
     for (after, up_to) in probe_id_ranges(conn).await? {
         pruned += sqlx::query(
-            "DELETE FROM probe_rollups WHERE span = 'hour' AND start_at < $1
+            "DELETE FROM probe_hour_archive WHERE day_at <= $1
                AND probe_id IN (SELECT id FROM probes WHERE id > $2 AND id <= $3)",
         )
-        .bind(before)
+        .bind(before - DAY_MS)
         .bind(after)
         .bind(up_to)
         .execute(&mut *conn)
@@ -194,18 +212,7 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
         return Ok(None);
     }
     for (after, up_to) in probe_id_ranges(conn).await? {
-        let rows: Vec<RollupRow> = sqlx::query_as(
-            "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
-             WHERE span = 'hour' AND start_at >= $1 AND start_at < $2
-               AND probe_id IN (SELECT id FROM probes WHERE id > $3 AND id <= $4)
-             ORDER BY probe_id, start_at",
-        )
-        .bind(day)
-        .bind(day + DAY_MS)
-        .bind(after)
-        .bind(up_to)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = hours_of_day(conn, day, (after, up_to)).await?;
         let mut days: Vec<(i64, Rollup)> = Vec::new();
         for row in rows {
             let probe_id = row.probe_id;
@@ -218,6 +225,111 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
         insert(conn, "day", day, &days).await?;
     }
     Ok(advance(conn, "day", Some(day), day + DAY_MS).await?.then_some(day))
+}
+
+/// The hourly rows of the day starting at `day`, of the probes whose ids
+/// are in `(after, up_to]`, by probe and hour.
+async fn hours_of_day(
+    conn: &mut AnyConnection,
+    day: i64,
+    (after, up_to): (i64, i64),
+) -> Result<Vec<RollupRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
+         WHERE span = 'hour' AND start_at >= $1 AND start_at < $2
+           AND probe_id IN (SELECT id FROM probes WHERE id > $3 AND id <= $4)
+         ORDER BY probe_id, start_at",
+    )
+    .bind(day)
+    .bind(day + DAY_MS)
+    .bind(after)
+    .bind(up_to)
+    .fetch_all(conn)
+    .await
+}
+
+/// Archives the hourly rows of each day that ended [`HOURS_RECENT_MS`]
+/// before the hour mark and is rolled into its daily rows: per [`CHUNK`]
+/// probes, the day's rows are packed into one archive row per probe and
+/// deleted, in one transaction. Returns the days archived.
+///
+/// Archive rows are written once (`ON CONFLICT DO NOTHING`) and the mark
+/// moves only from the value read, so replicas racing on a day archive it
+/// once; one that reads a chunk after another deleted it finds no rows.
+async fn archive_hours(conn: &mut AnyConnection) -> Result<u32, sqlx::Error> {
+    let (Some(hours_done), Some(days_done)) = (mark(conn, "hour").await?, mark(conn, "day").await?) else {
+        return Ok(0);
+    };
+    let limit = days_done.min(hours_done - HOURS_RECENT_MS);
+    let mut done = match mark(conn, "archive").await? {
+        Some(done) => done,
+        None => {
+            // The first time (a new instance, or one whose hourly rows
+            // predate archiving): from the first hourly row's day. A scan,
+            // once.
+            let first: Option<i64> = sqlx::query_scalar("SELECT MIN(start_at) FROM probe_rollups WHERE span = 'hour'")
+                .fetch_one(&mut *conn)
+                .await?;
+            let from = first.map_or(days_done, |first| first - first.rem_euclid(DAY_MS)).min(days_done);
+            if !advance(conn, "archive", None, from).await? {
+                return Ok(0);
+            }
+            from
+        }
+    };
+    let mut days = 0;
+    while done + DAY_MS <= limit && days < DAYS_PER_CALL {
+        for (after, up_to) in probe_id_ranges(conn).await? {
+            let rows = hours_of_day(conn, done, (after, up_to)).await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut probes: Vec<(i64, Vec<(i64, Rollup)>)> = Vec::new();
+            for row in rows {
+                let (probe_id, start) = (row.probe_id, row.start_at);
+                let Some(rollup) = row.into_rollup() else { continue };
+                match probes.last_mut() {
+                    Some((id, hours)) if *id == probe_id => hours.push((start, rollup)),
+                    _ => probes.push((probe_id, vec![(start, rollup)])),
+                }
+            }
+            let packed: Vec<(i64, Vec<u8>)> =
+                probes.iter().map(|(probe_id, hours)| (*probe_id, archive::pack(done, hours))).collect();
+            let mut tx = conn.begin().await?;
+            for chunk in packed.chunks(INSERT_ROWS) {
+                let rows = (0..chunk.len())
+                    .map(|row| format!("(${}, ${}, ${})", row * 3 + 1, row * 3 + 2, row * 3 + 3))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO probe_hour_archive (probe_id, day_at, data) VALUES {rows}
+                     ON CONFLICT (probe_id, day_at) DO NOTHING"
+                );
+                let mut query = sqlx::query(&sql);
+                for (probe_id, data) in chunk {
+                    query = query.bind(*probe_id).bind(done).bind(data.as_slice());
+                }
+                query.execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "DELETE FROM probe_rollups WHERE span = 'hour' AND start_at >= $1 AND start_at < $2
+                   AND probe_id IN (SELECT id FROM probes WHERE id > $3 AND id <= $4)",
+            )
+            .bind(done)
+            .bind(done + DAY_MS)
+            .bind(after)
+            .bind(up_to)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        if !advance(conn, "archive", Some(done), done + DAY_MS).await? {
+            break;
+        }
+        done += DAY_MS;
+        days += 1;
+    }
+    Ok(days)
 }
 
 /// A stored rollup row.
@@ -396,13 +508,14 @@ pub async fn uptime(db: &Db, ids: &[i64], now: i64) -> Result<HashMap<i64, Uptim
 }
 
 /// Probe `probe_id`'s charts over `window` at `now`: each bucket from the
-/// coarsest stored figures that cover it (daily rows, then hourly rows up
-/// to their marks) and the raw checks after them.
+/// coarsest stored figures that cover it (daily rows, then archived hours
+/// and hourly rows up to their marks) and the raw checks after them.
 pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Result<Series, sqlx::Error> {
     let from = window.from(now);
     let mut conn = db.pool().acquire().await?;
     let hours_done = mark(&mut conn, "hour").await?.unwrap_or(i64::MIN);
     let days_done = mark(&mut conn, "day").await?.unwrap_or(i64::MIN);
+    let archive_done = mark(&mut conn, "archive").await?.unwrap_or(i64::MIN);
     let mut sums: BTreeMap<i64, Rollup> = BTreeMap::new();
     let mut raw_from = from;
     let stored = |rows: Vec<RollupRow>, sums: &mut BTreeMap<i64, Rollup>| {
@@ -419,6 +532,13 @@ pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Re
         raw_from = until;
     }
     if !matches!(window, ChartWindow::Hour | ChartWindow::Day) {
+        let until = archive_done.max(raw_from);
+        if until > raw_from {
+            for (start, rollup) in archived_hours(&mut conn, probe_id, raw_from, until).await? {
+                sums.entry(window.bucket_of(start)).or_default().merge(&rollup);
+            }
+        }
+        raw_from = until;
         let until = hours_done.max(raw_from);
         stored(stored_rollups(&mut conn, probe_id, "hour", raw_from, until).await?, &mut sums);
         raw_from = until;
@@ -458,6 +578,32 @@ pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Re
     }
     maintenance.sort_unstable();
     Ok(Series { window, from, to: now, buckets, traffic, maintenance })
+}
+
+/// Probe `probe_id`'s archived hours that start in `from..until`.
+async fn archived_hours(
+    conn: &mut AnyConnection,
+    probe_id: i64,
+    from: i64,
+    until: i64,
+) -> Result<Vec<(i64, Rollup)>, sqlx::Error> {
+    let days: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT day_at, data FROM probe_hour_archive
+         WHERE probe_id = $1 AND day_at >= $2 AND day_at < $3 ORDER BY day_at",
+    )
+    .bind(probe_id)
+    .bind(from - from.rem_euclid(DAY_MS))
+    .bind(until)
+    .fetch_all(conn)
+    .await?;
+    let mut hours = Vec::new();
+    for (day, data) in days {
+        match archive::unpack(day, &data) {
+            Ok(packed) => hours.extend(packed.into_iter().filter(|(start, _)| (from..until).contains(start))),
+            Err(e) => tracing::warn!(probe_id, day, error = %e, "probe rollup: skipping a damaged archived day"),
+        }
+    }
+    Ok(hours)
 }
 
 async fn stored_rollups(

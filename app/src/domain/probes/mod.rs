@@ -12,6 +12,7 @@
 //! | [`metrics`] | reading Prometheus text, counter deltas and error rates across resets | both |
 //! | `verdict` | judging an answer: status, assertions, certificate expiry, error rate → outcome and message | server |
 //! | `rollup` | hourly and daily sums with a mergeable latency histogram | server |
+//! | `archive` | a probe's hourly rollups of one day packed into one value, once they are a week old | server |
 //! | `toml_file` | a service's probes as a TOML file: export and import | server |
 //! | [`summary`] | a probe as pages show it: status, last check, uptime | both |
 //! | [`alerts`] | alert rules and their forms, when a rule is breached, how an incident moves, maintenance windows; webhook signatures (server) | both |
@@ -30,6 +31,8 @@
 
 pub mod alert_views;
 pub mod alerts;
+#[cfg(feature = "ssr")]
+pub mod archive;
 pub mod assertions;
 pub mod blocks;
 pub mod chart;

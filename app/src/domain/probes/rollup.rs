@@ -116,14 +116,21 @@ impl Sketch {
 
     /// The stored form: V2, or V2 + DEFLATE when smaller.
     pub fn to_bytes(&self) -> Vec<u8> {
-        // Serialising into a Vec fails only for counts above i64::MAX.
-        let mut plain = Vec::new();
-        let _ = V2Serializer::new().serialize(&self.histogram, &mut plain);
+        let plain = self.to_plain_bytes();
         let mut deflated = Vec::new();
         match V2DeflateSerializer::new().serialize(&self.histogram, &mut deflated) {
             Ok(_) if deflated.len() < plain.len() => deflated,
             _ => plain,
         }
+    }
+
+    /// The V2 form alone, for packing with others that are compressed
+    /// together ([`super::archive`]); [`Sketch::from_bytes`] reads it too.
+    pub fn to_plain_bytes(&self) -> Vec<u8> {
+        // Serialising into a Vec fails only for counts above i64::MAX.
+        let mut plain = Vec::new();
+        let _ = V2Serializer::new().serialize(&self.histogram, &mut plain);
+        plain
     }
 
     /// Reads the stored form, checking it first.
@@ -295,8 +302,9 @@ impl Rollup {
         self.latency.percentile(q)
     }
 
-    /// The stored form: a version byte, the counts as varints, a flag and
-    /// the traffic figures, then the sketch (see [`Sketch::to_bytes`]).
+    /// The packed form: a version byte, the counts as varints, a flag and
+    /// the traffic figures, then the sketch in its plain V2 form (a day's
+    /// hours are compressed together, see [`super::archive`]).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = vec![1];
         for number in [self.count, self.failures, self.degraded] {
@@ -310,11 +318,12 @@ impl Rollup {
                 write_leb128(&mut bytes, requests);
             }
         }
-        bytes.extend(self.latency.to_bytes());
+        bytes.extend(self.latency.to_plain_bytes());
         bytes
     }
 
-    /// Reads the stored form, checking that its figures agree.
+    /// Reads the packed form (with either form of sketch), checking that
+    /// its figures agree.
     pub fn from_bytes(bytes: &[u8]) -> Result<Rollup, CorruptRollup> {
         let (&version, mut rest) = bytes.split_first().ok_or(corrupt("rollup cut short"))?;
         if version != 1 {
@@ -349,7 +358,7 @@ impl Rollup {
     }
 }
 
-fn write_leb128(bytes: &mut Vec<u8>, mut value: u64) {
+pub(super) fn write_leb128(bytes: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         bytes.push((value as u8) | 0x80);
         value >>= 7;
@@ -357,7 +366,7 @@ fn write_leb128(bytes: &mut Vec<u8>, mut value: u64) {
     bytes.push(value as u8);
 }
 
-fn read_leb128(bytes: &[u8]) -> Option<(u64, usize)> {
+pub(super) fn read_leb128(bytes: &[u8]) -> Option<(u64, usize)> {
     let mut value = 0u64;
     for (i, byte) in bytes.iter().enumerate().take(10) {
         let bits = u64::from(byte & 0x7f);
