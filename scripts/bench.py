@@ -396,7 +396,8 @@ def storage_rows(probes: int) -> list:
     """A simulated year of probes every 20 s through the real writer,
     retention and rollups (app/benches/probe_storage.rs): `probes` on
     SQLite, and at most 100 on PostgreSQL (each statement is a round trip
-    there, so 1,000 would take half an hour; the figure is per probe)."""
+    there: 1,000 took 55 minutes, and gave 1.69 MB per probe-year against
+    1.63 at 100; the figure is per probe)."""
     def bench(count):
         return ["cargo", "bench", "--quiet", "-p", "app", "--features", "ssr", "--bench", "probe_storage", "--",
                 "--probes", str(count)]
