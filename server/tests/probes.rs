@@ -36,6 +36,9 @@ both_backends!(
 
 /// How long a test waits for the engine to do something, at most.
 const WAIT: Duration = Duration::from_secs(20);
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
 
 /// An HTTP target whose answer the test sets: a status and a body.
 struct Target {
@@ -432,7 +435,6 @@ async fn raw_checks_past_their_keeping_are_deleted_in_batches(backend: Backend) 
     .await;
     assert_eq!(created.status(), 200);
     let id = probe_id(&server, "Port").await;
-    const HOUR: i64 = 3_600_000;
     let now = server.clock.now_millis();
     let this_hour = now - now.rem_euclid(HOUR);
     let keep_from = now - 7 * 24 * HOUR;
@@ -684,9 +686,6 @@ async fn checks_roll_up_into_hours_and_days_and_uptime_windows(backend: Backend)
     use app::domain::probes::blocks::{block_start, CheckRecord};
     use app::domain::probes::chart::ChartWindow;
     use app::domain::probes::rollup::{Rollup, Sketch};
-    const MINUTE: i64 = 60_000;
-    const HOUR: i64 = 3_600_000;
-    const DAY: i64 = 24 * HOUR;
 
     let (server, _db) = TestServer::for_backend(backend).await;
     let (_, id) = port_probe(&server).await;
@@ -828,9 +827,6 @@ async fn hourly_rollups_older_than_a_week_are_archived_a_day_per_row(backend: Ba
     use app::domain::probes::blocks::block_start;
     use app::domain::probes::chart::ChartWindow;
     use app::domain::probes::rollup::Rollup;
-    const MINUTE: i64 = 60_000;
-    const HOUR: i64 = 3_600_000;
-    const DAY: i64 = 24 * HOUR;
 
     let (server, _db) = TestServer::for_backend(backend).await;
     let (_, id) = port_probe(&server).await;
@@ -946,7 +942,6 @@ async fn alert_rules_open_remind_and_close_incidents_and_maintenance_silences_th
     use app::domain::probes::alerts::{validate_once, validate_rule, RuleForm};
     use app::domain::probes::blocks::CheckRecord;
     use app::domain::probes::status::{ErrorClass, Outcome};
-    const MINUTE: i64 = 60_000;
 
     let (server, _db) = TestServer::for_backend(backend).await;
     let (service, id) = port_probe(&server).await;

@@ -212,29 +212,31 @@ async fn roll_day(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> 
         return Ok(None);
     }
     for (after, up_to) in probe_id_ranges(conn).await? {
-        let rows = hours_of_day(conn, day, (after, up_to)).await?;
-        let mut days: Vec<(i64, Rollup)> = Vec::new();
-        for row in rows {
-            let probe_id = row.probe_id;
-            let Some(rollup) = row.into_rollup() else { continue };
-            match days.last_mut() {
-                Some((id, sum)) if *id == probe_id => sum.merge(&rollup),
-                _ => days.push((probe_id, rollup)),
-            }
-        }
+        let days: Vec<(i64, Rollup)> = hours_of_day(conn, day, (after, up_to))
+            .await?
+            .into_iter()
+            .filter_map(|(probe_id, hours)| {
+                let day = hours.into_iter().map(|(_, rollup)| rollup).reduce(|mut sum, rollup| {
+                    sum.merge(&rollup);
+                    sum
+                })?;
+                Some((probe_id, day))
+            })
+            .collect();
         insert(conn, "day", day, &days).await?;
     }
     Ok(advance(conn, "day", Some(day), day + DAY_MS).await?.then_some(day))
 }
 
-/// The hourly rows of the day starting at `day`, of the probes whose ids
-/// are in `(after, up_to]`, by probe and hour.
+/// The hourly rollups of the day starting at `day`, of the probes whose
+/// ids are in `(after, up_to]`: per probe, its hours as (start, rollup) in
+/// order (damaged rows left out).
 async fn hours_of_day(
     conn: &mut AnyConnection,
     day: i64,
     (after, up_to): (i64, i64),
-) -> Result<Vec<RollupRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(i64, Vec<(i64, Rollup)>)>, sqlx::Error> {
+    let rows: Vec<RollupRow> = sqlx::query_as(
         "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
          WHERE span = 'hour' AND start_at >= $1 AND start_at < $2
            AND probe_id IN (SELECT id FROM probes WHERE id > $3 AND id <= $4)
@@ -245,7 +247,17 @@ async fn hours_of_day(
     .bind(after)
     .bind(up_to)
     .fetch_all(conn)
-    .await
+    .await?;
+    let mut probes: Vec<(i64, Vec<(i64, Rollup)>)> = Vec::new();
+    for row in rows {
+        let (probe_id, start) = (row.probe_id, row.start_at);
+        let Some(rollup) = row.into_rollup() else { continue };
+        match probes.last_mut() {
+            Some((id, hours)) if *id == probe_id => hours.push((start, rollup)),
+            _ => probes.push((probe_id, vec![(start, rollup)])),
+        }
+    }
+    Ok(probes)
 }
 
 /// Archives the hourly rows of each day that ended [`HOURS_RECENT_MS`]
@@ -280,30 +292,18 @@ async fn archive_hours(conn: &mut AnyConnection) -> Result<u32, sqlx::Error> {
     let mut days = 0;
     while done + DAY_MS <= limit && days < DAYS_PER_CALL {
         for (after, up_to) in probe_id_ranges(conn).await? {
-            let rows = hours_of_day(conn, done, (after, up_to)).await?;
-            if rows.is_empty() {
+            let probes = hours_of_day(conn, done, (after, up_to)).await?;
+            if probes.is_empty() {
                 continue;
-            }
-            let mut probes: Vec<(i64, Vec<(i64, Rollup)>)> = Vec::new();
-            for row in rows {
-                let (probe_id, start) = (row.probe_id, row.start_at);
-                let Some(rollup) = row.into_rollup() else { continue };
-                match probes.last_mut() {
-                    Some((id, hours)) if *id == probe_id => hours.push((start, rollup)),
-                    _ => probes.push((probe_id, vec![(start, rollup)])),
-                }
             }
             let packed: Vec<(i64, Vec<u8>)> =
                 probes.iter().map(|(probe_id, hours)| (*probe_id, archive::pack(done, hours))).collect();
             let mut tx = conn.begin().await?;
             for chunk in packed.chunks(INSERT_ROWS) {
-                let rows = (0..chunk.len())
-                    .map(|row| format!("(${}, ${}, ${})", row * 3 + 1, row * 3 + 2, row * 3 + 3))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 let sql = format!(
-                    "INSERT INTO probe_hour_archive (probe_id, day_at, data) VALUES {rows}
-                     ON CONFLICT (probe_id, day_at) DO NOTHING"
+                    "INSERT INTO probe_hour_archive (probe_id, day_at, data) VALUES {}
+                     ON CONFLICT (probe_id, day_at) DO NOTHING",
+                    placeholders(chunk.len(), 3)
                 );
                 let mut query = sqlx::query(&sql);
                 for (probe_id, data) in chunk {
@@ -377,16 +377,10 @@ async fn insert(
     // Counts beyond i64 cannot happen; saturate rather than wrap.
     let n = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     for chunk in rollups.chunks(INSERT_ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let params: Vec<String> = (1..=9).map(|k| format!("${}", row * 9 + k)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO probe_rollups (probe_id, span, start_at, checks, failures, degraded, requests, errors, latency)
              VALUES {} ON CONFLICT (probe_id, span, start_at) DO NOTHING",
-            rows.join(", ")
+            placeholders(chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for (probe_id, rollup) in chunk {
@@ -405,6 +399,18 @@ async fn insert(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The VALUES of a multi-row INSERT: `rows` tuples of `columns`
+/// parameters, numbered in order: `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=columns).map(|k| format!("${}", row * columns + k)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Stores every live probe's windows as of `until` (the hour mark): 24 h
@@ -518,12 +524,9 @@ pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Re
     let archive_done = mark(&mut conn, "archive").await?.unwrap_or(i64::MIN);
     let mut sums: BTreeMap<i64, Rollup> = BTreeMap::new();
     let mut raw_from = from;
-    let stored = |rows: Vec<RollupRow>, sums: &mut BTreeMap<i64, Rollup>| {
-        for row in rows {
-            let start = row.start_at;
-            if let Some(rollup) = row.into_rollup() {
-                sums.entry(window.bucket_of(start)).or_default().merge(&rollup);
-            }
+    let stored = |rollups: Vec<(i64, Rollup)>, sums: &mut BTreeMap<i64, Rollup>| {
+        for (start, rollup) in rollups {
+            sums.entry(window.bucket_of(start)).or_default().merge(&rollup);
         }
     };
     if matches!(window, ChartWindow::Year) {
@@ -534,9 +537,7 @@ pub async fn series(db: &Db, probe_id: i64, window: ChartWindow, now: i64) -> Re
     if !matches!(window, ChartWindow::Hour | ChartWindow::Day) {
         let until = archive_done.max(raw_from);
         if until > raw_from {
-            for (start, rollup) in archived_hours(&mut conn, probe_id, raw_from, until).await? {
-                sums.entry(window.bucket_of(start)).or_default().merge(&rollup);
-            }
+            stored(archived_hours(&mut conn, probe_id, raw_from, until).await?, &mut sums);
         }
         raw_from = until;
         let until = hours_done.max(raw_from);
@@ -606,14 +607,16 @@ async fn archived_hours(
     Ok(hours)
 }
 
+/// Probe `probe_id`'s rows of `span` that start in `from..until`, as
+/// (start, rollup) in order (damaged rows left out).
 async fn stored_rollups(
     conn: &mut AnyConnection,
     probe_id: i64,
     span: &str,
     from: i64,
     until: i64,
-) -> Result<Vec<RollupRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(i64, Rollup)>, sqlx::Error> {
+    let rows: Vec<RollupRow> = sqlx::query_as(
         "SELECT probe_id, start_at, checks, failures, degraded, requests, errors, latency FROM probe_rollups
          WHERE probe_id = $1 AND span = $2 AND start_at >= $3 AND start_at < $4 ORDER BY start_at",
     )
@@ -622,5 +625,6 @@ async fn stored_rollups(
     .bind(from)
     .bind(until)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows.into_iter().filter_map(|row| Some((row.start_at, row.into_rollup()?))).collect())
 }

@@ -18,18 +18,14 @@
 
 use std::io::{Read, Write};
 
-use super::rollup::{read_leb128, write_leb128, CorruptRollup, Rollup};
+use super::blocks::BLOCK_MS as HOUR_MS;
+use super::rollup::{corrupt, read_leb128, write_leb128, CorruptRollup, Rollup};
 
 const VERSION: u8 = 1;
-const HOUR_MS: i64 = 3_600_000;
 const HOURS: i64 = 24;
 /// More than 24 rollups can take inflated: a rollup is a few varints and a
 /// V2 histogram of at most 64 KiB (see `rollup`).
 const MAX_INFLATED: u64 = HOURS as u64 * (64 * 1024 + 64);
-
-fn corrupt(problem: &'static str) -> CorruptRollup {
-    CorruptRollup { problem }
-}
 
 /// Packs the rollups of the hours starting at `starts` (each an hour of the
 /// day starting at `day`, in increasing order).
@@ -53,12 +49,10 @@ pub fn pack(day: i64, hours: &[(i64, Rollup)]) -> Vec<u8> {
         write_leb128(&mut plain, bytes.len() as u64);
         plain.extend(bytes);
     }
-    let mut packed = vec![VERSION];
-    let mut encoder = flate2::write::ZlibEncoder::new(packed, flate2::Compression::default());
+    let mut encoder = flate2::write::ZlibEncoder::new(vec![VERSION], flate2::Compression::default());
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(&plain);
-    packed = encoder.finish().unwrap_or_default();
-    packed
+    encoder.finish().unwrap_or_default()
 }
 
 /// The hours packed in `bytes` for the day starting at `day`, as (start,
@@ -99,6 +93,7 @@ pub fn unpack(day: i64, bytes: &[u8]) -> Result<Vec<(i64, Rollup)>, CorruptRollu
 #[cfg(test)]
 mod tests {
     use super::super::blocks::{CheckRecord, Traffic};
+    use super::super::fixtures::Rng;
     use super::super::status::{ErrorClass, Outcome};
     use super::*;
 
@@ -107,23 +102,14 @@ mod tests {
     /// An hour of checks every 20 s: log-normal latencies around 50 ms
     /// (σ `sigma`), some failures, traffic figures for a metrics probe.
     fn hour(seed: u64, sigma: f64, metrics: bool) -> Rollup {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = Rng(seed);
         let records: Vec<CheckRecord> = (0..180)
-            .map(|i| {
-                let normal = (-2.0 * next().max(1e-12).ln()).sqrt() * (2.0 * std::f64::consts::PI * next()).cos();
-                CheckRecord {
-                    at_ms: i * 20_000,
-                    duration_us: (50_000.0 * (sigma * normal).exp()) as u32,
-                    outcome: if next() < 0.01 { Outcome::Down(ErrorClass::Timeout) } else { Outcome::Up },
-                    status_code: Some(200),
-                    traffic: metrics.then_some(Traffic { requests: 1_000, errors: (next() * 5.0) as u32 }),
-                }
+            .map(|i| CheckRecord {
+                at_ms: i * 20_000,
+                duration_us: (50_000.0 * (sigma * rng.normal()).exp()) as u32,
+                outcome: if rng.unit() < 0.01 { Outcome::Down(ErrorClass::Timeout) } else { Outcome::Up },
+                status_code: Some(200),
+                traffic: metrics.then_some(Traffic { requests: 1_000, errors: (rng.unit() * 5.0) as u32 }),
             })
             .collect();
         Rollup::of(&records)
@@ -184,14 +170,9 @@ mod tests {
         assert_eq!(unpack(DAY, &repacked(&[0, 200, 1])), Err(corrupt("archive cut short")));
         assert_eq!(unpack(DAY, &repacked(&vec![0; MAX_INFLATED as usize + 1])), Err(corrupt("archive too large")));
         // Random bytes in the stream.
-        let mut state = 7u64;
+        let mut rng = Rng(7);
         for _ in 0..2000 {
-            let plain: Vec<u8> = (0..(state % 90))
-                .map(|_| {
-                    state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-                    (state >> 33) as u8
-                })
-                .collect();
+            let plain: Vec<u8> = (0..rng.next() % 90).map(|_| rng.next() as u8).collect();
             let _ = unpack(DAY, &repacked(&plain));
         }
     }

@@ -46,7 +46,7 @@ pub struct CorruptRollup {
     pub problem: &'static str,
 }
 
-fn corrupt(problem: &'static str) -> CorruptRollup {
+pub(super) fn corrupt(problem: &'static str) -> CorruptRollup {
     CorruptRollup { problem }
 }
 
@@ -384,30 +384,9 @@ pub(super) fn read_leb128(bytes: &[u8]) -> Option<(u64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::super::blocks::{CheckRecord, Traffic};
+    use super::super::fixtures::Rng;
     use super::super::status::{ErrorClass, Warning};
     use super::*;
-
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn normal(&mut self) -> f64 {
-            let u1 = self.unit().max(1e-12);
-            let u2 = self.unit();
-            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-        }
-    }
 
     /// Draws one latency (µs).
     type Draw = Box<dyn Fn(&mut Rng) -> u64>;
